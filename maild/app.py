@@ -1,0 +1,65 @@
+"""Builds maild's parts from the configuration, and `once`: each step until nothing is left."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .attachments import AttachmentStore
+from .clock import Clock, SystemClock
+from .config import Config
+from .db import open_database
+from .fetch import fetch_new
+from .imap import ImapMailbox
+from .outbox import FlushResult, flush
+from .process import Processor
+from .render import Renderer, default_templates_dir
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_KINDS = ("ack",)
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    fetched: int
+    processed: int
+    flushed: FlushResult
+
+
+class App:
+    def __init__(self, config: Config, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.db = open_database(config.database.url)
+        state = Path(config.helpdesk.state_dir)
+        templates = Path(config.helpdesk.templates_dir) if config.helpdesk.templates_dir else default_templates_dir()
+        renderer = Renderer(templates)
+        renderer.check(TEMPLATE_KINDS)
+        self.processor = Processor(config, self.clock, renderer, AttachmentStore(state / "attachments"))
+
+    def mailbox(self) -> ImapMailbox:
+        return ImapMailbox(self.config.imap)
+
+    def fetch(self, mailbox: ImapMailbox) -> int:
+        return fetch_new(mailbox, self.clock, self.config.imap.batch_size)
+
+    def process(self) -> int:
+        return self.processor.process_pending()
+
+    async def flush(self) -> FlushResult:
+        return await flush(self.config.smtp, self.clock)
+
+    def once(self) -> RoundResult:
+        """Fetch every new mail, process it, send what is due — the same steps the daemon loops."""
+        with self.mailbox() as mailbox:
+            mailbox.ensure_processed_folder()
+            fetched = self.fetch(mailbox)
+        processed = self.process()
+        flushed = asyncio.run(self.flush())
+        return RoundResult(fetched, processed, flushed)
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,197 @@
+"""The `maild` command line. Exit codes: 0 ok, 1 a fault at run time, 2 a configuration error."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from typing import Any, Callable
+
+from . import __version__, queries
+from .config import Config, load_config
+from .db import open_database, redact, transaction
+from .errors import ConfigError, MaildError
+
+DEFAULT_CONFIG = "/etc/maild/maild.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"maild: configuration error in {args.config}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](config, args)
+    except MaildError as exc:
+        print(f"maild: {exc}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="maild", description="An email-driven helpdesk daemon.")
+    p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"TOML configuration (default {DEFAULT_CONFIG})")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--version", action="version", version=f"maild {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("check-config", help="validate the file, then try IMAP, SMTP and the database")
+    sub.add_parser("once", help="fetch every new mail, process it, send what is due, exit")
+    sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM")
+    tickets = sub.add_parser("tickets", help="one line per ticket")
+    tickets.add_argument("--status")
+    show = sub.add_parser("show", help="a ticket with its messages in order")
+    show.add_argument("number")
+    sub.add_parser("quarantine", help="mails that could not be processed, with their errors")
+    requeue = sub.add_parser("requeue", help="process a quarantined mail again (after a fix)")
+    requeue.add_argument("id", type=int)
+    sub.add_parser("outbox", help="mails waiting to be sent or that failed")
+    sub.add_parser("status", help="counts of mails, tickets and the outbox")
+    for name in ("tickets", "show", "quarantine", "outbox", "status"):
+        sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def emit(data: Any, as_json: bool, text: Callable[[Any], str]) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else text(data))
+
+
+def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
+    from .imap import probe as imap_probe
+    from .smtp import probe as smtp_probe
+
+    print(f"configuration {config.source}: ok")
+    print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
+    checks = [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
+              ("smtp", lambda: asyncio.run(smtp_probe(config.smtp)))]
+    failed = 0
+    for name, check in checks:
+        try:
+            print(f"{name}: {check()}")
+        except MaildError as exc:
+            print(f"{name}: FAILED: {exc}")
+            failed += 1
+    return 1 if failed else 0
+
+
+def _probe_database(config: Config) -> str:
+    db = open_database(config.database.url)
+    db.close()
+    return f"{redact(config.database.url)} ok"
+
+
+def cmd_once(config: Config, args: argparse.Namespace) -> int:
+    from .app import App
+
+    app = App(config)
+    try:
+        result = app.once()
+    finally:
+        app.close()
+    f = result.flushed
+    print(f"fetched {result.fetched}, processed {result.processed}, "
+          f"sent {f.sent}, retrying {f.retried}, failed {f.failed}")
+    return 0
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from .app import App
+    from .daemon import Daemon
+
+    Daemon(App(config)).run()
+    return 0
+
+
+def _open(config: Config) -> None:
+    open_database(config.database.url)
+
+
+def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
+    _open(config)
+    rows = queries.list_tickets(args.status)
+    emit(rows, args.json, lambda rows: "\n".join(
+        f"{t['number']}  {t['status']:<11} {t['customer']:<32} {t['messages']:>3}  {t['subject']}"
+        for t in rows) or "no tickets")
+    return 0
+
+
+def cmd_show(config: Config, args: argparse.Namespace) -> int:
+    _open(config)
+    ticket = queries.ticket_detail(args.number.upper())
+    if ticket is None:
+        print(f"maild: no ticket {args.number}", file=sys.stderr)
+        return 1
+    emit(ticket, args.json, format_ticket)
+    return 0
+
+
+def format_ticket(t: dict[str, Any]) -> str:
+    lines = [f"{t['number']}  [{t['status']}]  {t['subject']}",
+             f"customer: {t['customer_name']} <{t['customer']}>   channel: {t['channel']}   "
+             f"received: {t['received_at']}",
+             f"participants: {', '.join(t['participants'])}", ""]
+    for i, m in enumerate(t["messages"], 1):
+        arrow = "→ customer" if m["direction"] == "out" else "← customer"
+        extra = f" [{m['delivery']}]" if m["delivery"] else ""
+        extra += f" (screened: {m['screened']})" if m["screened"] else ""
+        lines += [f"#{i} {m['at']} {arrow} from {m['from']}{extra}", f"   {m['subject']}"]
+        lines += [f"   {line}" for line in m["body"].strip().splitlines()[:40]]
+        lines += [f"   📎 {a['filename']} ({a['size']} bytes)" for a in m["attachments"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def cmd_quarantine(config: Config, args: argparse.Namespace) -> int:
+    _open(config)
+    emit(queries.quarantined(), args.json, lambda rows: "\n".join(
+        f"{q['id']:>6}  {q['fetched_at']}  attempts {q['attempts']}  from {q['from']}  {q['subject']}\n"
+        f"        {q['error']}" for q in rows) or "nothing in quarantine")
+    return 0
+
+
+def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
+    from .store import requeue
+
+    _open(config)
+    with transaction():
+        done = requeue(args.id)
+    if not done:
+        print(f"maild: mail {args.id} is not in quarantine", file=sys.stderr)
+        return 1
+    print(f"mail {args.id} queued again; the next `maild once` or the running daemon processes it")
+    return 0
+
+
+def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
+    _open(config)
+    emit(queries.outbox(), args.json, lambda rows: "\n".join(
+        f"{o['id']:>6}  {o['status']:<7} {o['kind']:<5} to {o['to']}  attempts {o['attempts']}  "
+        f"{o['ticket'] or ''}  {o['last_error'] or ''}" for o in rows) or "outbox empty")
+    return 0
+
+
+def cmd_status(config: Config, args: argparse.Namespace) -> int:
+    _open(config)
+    emit(queries.status(), args.json, format_status)
+    return 0
+
+
+def format_status(s: dict[str, Any]) -> str:
+    tickets = ", ".join(f"{k} {v}" for k, v in sorted(s["tickets"].items())) or "none"
+    o = s["outbox"]
+    return (f"mails: {s['mails']} stored, {s['pending']} pending, {s['screened']} screened, "
+            f"{s['quarantined']} quarantined\n"
+            f"tickets: {tickets}\n"
+            f"outbox: {o['queued']} queued, {o['sent']} sent, {o['failed']} failed\n"
+            f"last fetch: {s['last_fetch'] or 'never'}")
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
+    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "tickets": cmd_tickets,
+    "show": cmd_show, "quarantine": cmd_quarantine, "requeue": cmd_requeue, "outbox": cmd_outbox,
+    "status": cmd_status,
+}

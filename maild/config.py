@@ -1,0 +1,206 @@
+"""TOML → frozen dataclasses. Every error names the dotted key (`smtp.port: expected an integer`).
+
+Secrets come from `password` or, better, `password_file`; a relative `password_file` is read from
+systemd's `$CREDENTIALS_DIRECTORY` (LoadCredential=) when that is set.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+SECURITY_MODES = ("tls", "starttls", "none")
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    username: str
+    port: int = 993
+    security: str = "tls"
+    password: str | None = field(default=None, repr=False)
+    password_file: str | None = None
+    ca_file: str | None = None
+    folder: str = "INBOX"
+    processed_folder: str | None = None
+    idle: bool = True
+    poll_interval: int = 60
+    idle_timeout: int = 300
+    batch_size: int = 50
+    timeout: int = 60
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int = 465
+    security: str = "tls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    password_file: str | None = None
+    ca_file: str | None = None
+    timeout: int = 60
+    retry_initial: int = 60
+    retry_max: int = 3600
+    give_up_after: int = 172800
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:////var/lib/maild/maild.db"
+
+
+@dataclass(frozen=True)
+class HelpdeskConfig:
+    address: str
+    name: str
+    timezone: str = "UTC"
+    default_language: str = "en"
+    state_dir: str = "/var/lib/maild"
+    templates_dir: str | None = None
+    loop_header: str = "X-Maild-Loop"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    auto_reply_limit: int = 10
+    auto_reply_window: int = 3600
+
+
+@dataclass(frozen=True)
+class ProcessingConfig:
+    max_attempts: int = 3
+
+
+@dataclass(frozen=True)
+class Config:
+    imap: ImapConfig
+    smtp: SmtpConfig
+    helpdesk: HelpdeskConfig
+    database: DatabaseConfig = DatabaseConfig()
+    screen: ScreenConfig = ScreenConfig()
+    processing: ProcessingConfig = ProcessingConfig()
+    source: str = ""
+
+
+SECTIONS: dict[str, type] = {
+    "imap": ImapConfig,
+    "smtp": SmtpConfig,
+    "database": DatabaseConfig,
+    "helpdesk": HelpdeskConfig,
+    "screen": ScreenConfig,
+    "processing": ProcessingConfig,
+}
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError("", f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("", f"{path}: not valid TOML: {exc}") from exc
+    return config_from_dict(data, source=str(path))
+
+
+def config_from_dict(data: dict, source: str = "") -> Config:
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown section (known: {', '.join(SECTIONS)})")
+    sections = {}
+    for name, cls in SECTIONS.items():
+        raw = data.get(name)
+        if raw is None and _required_fields(cls):
+            raise ConfigError(name, "missing section")
+        if raw is not None and not isinstance(raw, dict):
+            raise ConfigError(name, "expected a table")
+        sections[name] = _build(name, cls, raw or {})
+    config = Config(source=source, **sections)
+    _validate(config)
+    return config
+
+
+def _required_fields(cls: type) -> list[str]:
+    return [f.name for f in fields(cls) if f.default is MISSING]
+
+
+def _build(section: str, cls: type, raw: dict):
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{section}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
+    for name in _required_fields(cls):
+        if name not in raw:
+            raise ConfigError(f"{section}.{name}", "missing")
+    values = {key: _typed(f"{section}.{key}", hints[key], value) for key, value in raw.items()}
+    if "password_file" in known:
+        values["password"] = _secret(section, values.get("password"), values.get("password_file"))
+    return cls(**values)
+
+
+def _typed(key: str, hint, value):
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for kind in allowed:
+        if kind is type(None):
+            continue
+        # bool is an int in Python; TOML keeps them apart and so do we.
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return value
+    names = " or ".join({int: "an integer", str: "a string", bool: "true or false"}[k]
+                        for k in allowed if k is not type(None))
+    raise ConfigError(key, f"expected {names}, got {value!r}")
+
+
+def _secret(section: str, password: str | None, password_file: str | None) -> str | None:
+    if password is not None and password_file is not None:
+        raise ConfigError(f"{section}.password_file", "set either password or password_file, not both")
+    if password_file is None:
+        return password
+    path = Path(password_file)
+    if not path.is_absolute() and os.environ.get("CREDENTIALS_DIRECTORY"):
+        path = Path(os.environ["CREDENTIALS_DIRECTORY"]) / path
+    try:
+        return path.read_text(encoding="utf-8").strip("\r\n")
+    except OSError as exc:
+        raise ConfigError(f"{section}.password_file", f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _validate(config: Config) -> None:
+    for section in ("imap", "smtp"):
+        part = getattr(config, section)
+        if part.security not in SECURITY_MODES:
+            raise ConfigError(f"{section}.security", f"expected one of {', '.join(SECURITY_MODES)}")
+        if not 0 < part.port < 65536:
+            raise ConfigError(f"{section}.port", "expected a port number 1-65535")
+    if config.imap.password is None:
+        raise ConfigError("imap.password_file", "missing (or imap.password)")
+    if config.smtp.username and config.smtp.password is None:
+        raise ConfigError("smtp.password_file", "missing: smtp.username is set without a password")
+    try:
+        config.helpdesk.zone
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError("helpdesk.timezone", f"unknown time zone {config.helpdesk.timezone!r}") from exc
+    if config.helpdesk.default_language not in ("zh", "en"):
+        raise ConfigError("helpdesk.default_language", "expected \"zh\" or \"en\"")
+    if "@" not in config.helpdesk.address:
+        raise ConfigError("helpdesk.address", "expected an email address")
+    if not config.database.url.startswith(("sqlite:", "postgresql:", "postgres:")):
+        raise ConfigError("database.url", "expected sqlite:///PATH or postgresql://USER@HOST/DB")
+    for key in ("poll_interval", "idle_timeout", "batch_size", "timeout"):
+        if getattr(config.imap, key) <= 0:
+            raise ConfigError(f"imap.{key}", "expected a positive integer")
+    if config.processing.max_attempts < 1:
+        raise ConfigError("processing.max_attempts", "expected a positive integer")

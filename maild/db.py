@@ -1,0 +1,74 @@
+"""Opening the store (SQLite by default, PostgreSQL when one machine is not enough) and transactions."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import parse as parse_url
+
+from .errors import StoreError
+from .models import TABLES, database
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the writer (CLI while the daemon runs)
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 30000,
+}
+
+
+def open_database(url: str) -> Database:
+    """Connect, create missing tables, and bind the models to this database."""
+    try:
+        db = _connect(url)
+        database.initialize(db)
+        db.connect(reuse_if_open=True)
+        db.create_tables(TABLES, safe=True)
+    except StoreError:
+        raise
+    except Exception as exc:  # peewee and the drivers raise many kinds; translate once, here
+        raise StoreError(f"cannot open database {redact(url)}: {exc}") from exc
+    return db
+
+
+def _connect(url: str) -> Database:
+    if url.startswith("sqlite:"):
+        path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=30)
+    if url.startswith(("postgresql:", "postgres:")):
+        try:
+            import psycopg2  # noqa: F401  (optional dependency: maild[postgresql])
+        except ImportError as exc:
+            raise StoreError("PostgreSQL needs psycopg2: pip install 'maild[postgresql]'") from exc
+        params = parse_url(url)
+        return PostgresqlDatabase(params.pop("database"), **params)
+    raise StoreError(f"unsupported database url {redact(url)}")
+
+
+def redact(url: str) -> str:
+    """The url without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}@{host}"
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One write transaction. SQLite takes the write lock at BEGIN so that two processes
+    never deadlock upgrading a read lock; PostgreSQL relies on row locks."""
+    db = database.obj
+    kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
+    with db.atomic(**kwargs):
+        yield
+
+
+def is_postgresql() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)

@@ -1,0 +1,36 @@
+"""The exceptions maild raises for faults (decisions are values, never exceptions).
+
+    MaildError
+    ├── ConfigError        a bad or unknown key in the TOML file; names the dotted key
+    ├── StoreError         the database could not be opened or migrated
+    └── AdapterError       a side-effect adapter failed; foreign exceptions are translated here
+        ├── ImapError      login, select, fetch or IDLE failed
+        └── SmtpError      the SMTP connection itself could not be set up
+"""
+
+
+class MaildError(Exception):
+    """Base of every fault maild raises on purpose."""
+
+
+class ConfigError(MaildError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key = key
+        self.problem = problem
+
+
+class StoreError(MaildError):
+    pass
+
+
+class AdapterError(MaildError):
+    pass
+
+
+class ImapError(AdapterError):
+    pass
+
+
+class SmtpError(AdapterError):
+    pass

@@ -1,0 +1,87 @@
+"""Which mail gets no automatic answer, and which opens no ticket: a table of rules.
+
+Screened mail is still stored and, where it belongs to a ticket, attached to it.
+Order matters only for the reason shown; every rule is a plain predicate on the parsed mail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .parse import ParsedMail
+
+BULK_PRECEDENCE = {"bulk", "junk", "list"}
+DAEMON_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|noreply-dsn)@", re.I)
+
+
+@dataclass(frozen=True)
+class Screening:
+    reason: str | None = None  # None: a person wrote this and may be answered
+    opens_ticket: bool = True  # bounces and auto-replies never open tickets of their own
+
+    @property
+    def answer(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class ScreenPolicy:
+    loop_header: str
+    auto_reply_limit: int
+
+
+def is_our_loop(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    return mail.header(policy.loop_header) is not None
+
+
+def is_bounce(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    # RFC 3464 delivery status notifications, and RFC 5321 §4.5.5: a null reverse-path
+    # marks a notification that must never be answered.
+    if mail.content_type == "multipart/report" and mail.report_type in ("delivery-status", "disposition-notification"):
+        return True
+    if mail.return_path == "":
+        return True
+    sender = mail.sender.key if mail.sender else ""
+    return bool(DAEMON_SENDERS.match(sender))
+
+
+def is_auto_reply(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    # RFC 3834 §5: Auto-Submitted other than "no"; then the headers vendors use instead.
+    auto_submitted = (mail.header("auto-submitted") or "no").strip().lower()
+    if not auto_submitted.startswith("no"):
+        return True
+    if (mail.header("precedence") or "").strip().lower() == "auto_reply":
+        return True
+    markers = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
+    if any(mail.header(name) is not None for name in markers):
+        return True
+    return (mail.header("x-qq-auto-reply") or "").strip().lower() in ("true", "yes", "1")
+
+
+def is_bulk(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    precedence = (mail.header("precedence") or "").strip().lower()
+    return precedence in BULK_PRECEDENCE or mail.header("list-id") is not None
+
+
+# (reason, rule, opens a ticket). A list or bulk mail may still be a customer's problem
+# (a support alias on a mailing list); a bounce or an auto-reply never is.
+RULES: tuple[tuple[str, Callable[[ParsedMail, ScreenPolicy], bool], bool], ...] = (
+    ("own-loop", is_our_loop, False),
+    ("bounce", is_bounce, False),
+    ("auto-reply", is_auto_reply, False),
+    ("bulk", is_bulk, True),
+)
+
+
+def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int) -> Screening:
+    """`recent_auto_replies`: automatic mails sent to this sender within the rate window."""
+    for reason, rule, opens_ticket in RULES:
+        if rule(mail, policy):
+            return Screening(reason, opens_ticket)
+    if mail.sender is None or not mail.sender.key:
+        return Screening("no-sender", True)
+    if recent_auto_replies >= policy.auto_reply_limit:
+        return Screening("rate-limit", True)
+    return Screening()
