@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
 
+import psycopg2
 import pytest
 
+from maild.app import App
+from maild.clock import FrozenClock
+from maild.config import load_config
+from maild.models import database
+from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
 
@@ -33,3 +44,55 @@ def dovecot(dovecot_server: PrivateDovecot) -> PrivateDovecot:
 def smtp_sink() -> Iterator[SmtpSink]:
     with SmtpSink() as sink:
         yield sink
+
+
+# -- the store: every integration test runs on SQLite and on PostgreSQL ---------------------
+
+POSTGRES_URL = os.environ.get("MAILD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'maild.db'}"
+        return
+    # A schema of its own per test: tests never see each other's rows.
+    schema = f"maild_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        database.obj and database.obj.close()
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    # Readable by the dovecot user is not needed here, but the CLI runs in a subprocess.
+    with tempfile.TemporaryDirectory(prefix="maild-state-") as directory:
+        yield Path(directory)
+
+
+@pytest.fixture
+def config_file(dovecot: PrivateDovecot, smtp_sink: SmtpSink, database_url: str, state_dir: Path) -> Path:
+    path = state_dir / "maild.toml"
+    path.write_text(local_config(dovecot, smtp_sink, database_url, state_dir), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # A Wednesday morning in Shanghai.
+    return FrozenClock(datetime(2026, 11, 25, 1, 30, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def app(config_file: Path, clock: FrozenClock) -> Iterator[App]:
+    application = App(load_config(config_file), clock)
+    yield application
+    application.close()

@@ -1,0 +1,37 @@
+"""A maild configuration for the private servers, as TOML text (what an admin would write)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .dovecot import PrivateDovecot
+from .smtpsink import SmtpSink
+
+
+def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, state_dir: Path,
+                 **overrides: dict[str, Any]) -> str:
+    sections: dict[str, dict[str, Any]] = {
+        "imap": {"host": dovecot.host, "port": dovecot.port, "security": "none", "username": dovecot.user,
+                 "password": dovecot.password, "poll_interval": 1},
+        "smtp": {"host": sink.host, "port": sink.port, "security": "none", "retry_initial": 60},
+        "database": {"url": database_url},
+        "helpdesk": {"address": "support@example.com", "name": "Example Support",
+                     "timezone": "Asia/Shanghai", "state_dir": str(state_dir)},
+    }
+    for name, values in overrides.items():
+        sections.setdefault(name, {}).update(values)
+    return "\n".join(_table(name, values) for name, values in sections.items())
+
+
+def _table(name: str, values: dict[str, Any]) -> str:
+    # JSON string and number literals are valid TOML basic strings and integers.
+    lines = [f"[{name}]"] + [f"{key} = {_value(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False)

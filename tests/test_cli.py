@@ -1,0 +1,82 @@
+"""What an admin sees from the `maild` command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .mails import chinese_mail, customer_mail
+
+
+def maild(config_file: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "maild", "-c", str(config_file), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_once_then_tickets_json_lists_each_ticket(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    dovecot.append(chinese_mail())
+    assert maild(config_file, "once").returncode == 0
+    tickets = json.loads(maild(config_file, "tickets", "--json").stdout)
+    assert [(t["status"], t["customer"], t["messages"]) for t in tickets] == [
+        ("new", "alice@customer.example", 2), ("new", "zhangsan@kehu.example.cn", 2)]
+    assert {"number", "status", "customer", "subject", "messages"} <= set(tickets[0])
+
+
+def test_tickets_prints_one_line_per_ticket(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(chinese_mail())
+    maild(config_file, "once")
+    [line] = maild(config_file, "tickets").stdout.splitlines()
+    assert line.split()[:3] == ["TS" + line[2:13], "new", "zhangsan@kehu.example.cn"]
+    assert "系统无法登录" in line
+
+
+def test_show_prints_the_thread_in_order(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(chinese_mail())
+    maild(config_file, "once")
+    number = json.loads(maild(config_file, "tickets", "--json").stdout)[0]["number"]
+    shown = json.loads(maild(config_file, "show", number, "--json").stdout)
+    assert [m["direction"] for m in shown["messages"]] == ["in", "out"]
+    assert shown["messages"][1]["delivery"] == "sent"
+    assert "验证码错误" in maild(config_file, "show", number).stdout
+
+
+def test_status_json_counts_mails_tickets_and_outbox(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    dovecot.append(customer_mail(headers={"Auto-Submitted": "auto-replied"}, subject="Out of office"))
+    maild(config_file, "once")
+    status = json.loads(maild(config_file, "status", "--json").stdout)
+    assert status["mails"] == 2 and status["screened"] == 1 and status["quarantined"] == 0
+    assert status["tickets"] == {"new": 1}
+    assert status["outbox"] == {"queued": 0, "sent": 1, "failed": 0}
+    assert status["last_fetch"]
+
+
+def test_check_config_tries_imap_smtp_and_the_database(config_file, dovecot, smtp_sink) -> None:
+    result = maild(config_file, "check-config")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [line.split(":")[0] for line in result.stdout.splitlines()[-3:]] == ["database", "imap", "smtp"]
+
+
+def test_check_config_names_the_wrong_key_and_exits_2(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[imap]\nhost = "h"\nusername = "u"\npassword = "p"\nport = "993"\n'
+                   '[smtp]\nhost = "s"\n[helpdesk]\naddress = "a@b.c"\nname = "n"\n')
+    result = maild(bad, "check-config")
+    assert result.returncode == 2
+    assert "imap.port: expected an integer" in result.stderr
+
+
+def test_check_config_reports_an_unreachable_server(config_file, dovecot, smtp_sink) -> None:
+    smtp_sink.stop()
+    result = maild(config_file, "check-config")
+    assert result.returncode == 1
+    assert "smtp: FAILED" in result.stdout
+
+
+def test_quarantine_and_requeue_from_the_command_line(config_file, dovecot, smtp_sink) -> None:
+    assert maild(config_file, "quarantine").stdout.strip() == "nothing in quarantine"
+    result = maild(config_file, "requeue", "99")
+    assert result.returncode == 1 and "not in quarantine" in result.stderr

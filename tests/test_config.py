@@ -1,0 +1,82 @@
+"""One TOML file; a wrong or unknown key is an error naming the dotted key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from maild.config import config_from_dict, load_config
+from maild.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "maild.example.toml"
+
+MINIMAL = {
+    "imap": {"host": "imap.example.com", "username": "support@example.com", "password": "x"},
+    "smtp": {"host": "smtp.example.com"},
+    "helpdesk": {"address": "support@example.com", "name": "Example Support"},
+}
+
+
+def with_change(section: str, key: str, value) -> dict:
+    data = {name: dict(values) for name, values in MINIMAL.items()}
+    data.setdefault(section, {})[key] = value
+    return data
+
+
+def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
+    for name in ("imap_password", "smtp_password"):
+        (tmp_path / name).write_text("secret\n")
+    text = EXAMPLE.read_text().replace("/etc/maild/", f"{tmp_path}/")
+    (tmp_path / "maild.toml").write_text(text)
+    config = load_config(tmp_path / "maild.toml")
+    assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
+    assert config.helpdesk.timezone == "Asia/Shanghai"
+    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing"):
+        documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
+        assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
+
+
+def _section(text: str, name: str) -> list[str]:
+    body = text.split(f"[{name}]\n", 1)[1].split("\n[", 1)[0]
+    return [line for line in body.splitlines() if "=" in line]
+
+
+def test_defaults_verify_tls_for_imap_and_smtp() -> None:
+    config = config_from_dict(MINIMAL)
+    assert (config.imap.security, config.imap.port) == ("tls", 993)
+    assert (config.smtp.security, config.smtp.port) == ("tls", 465)
+
+
+@pytest.mark.parametrize("section,key,value,message", [
+    ("smtp", "port", "465", "smtp.port: expected an integer"),
+    ("imap", "security", "ssl", "imap.security: expected one of tls, starttls, none"),
+    ("imap", "hots", "x", "imap.hots: unknown key"),
+    ("helpdesk", "timezone", "Mars/Olympus", "helpdesk.timezone: unknown time zone"),
+    ("imap", "idle", "yes", "imap.idle: expected true or false"),
+    ("screen", "auto_reply_limit", True, "screen.auto_reply_limit: expected an integer"),
+])
+def test_a_wrong_key_is_named_in_the_error(section, key, value, message) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change(section, key, value))
+    assert str(error.value).startswith(message)
+
+
+def test_an_unknown_section_is_named() -> None:
+    with pytest.raises(ConfigError, match="^smpt: unknown section"):
+        config_from_dict({**MINIMAL, "smpt": {}})
+
+
+def test_a_missing_password_file_is_named(tmp_path) -> None:
+    data = with_change("imap", "password_file", str(tmp_path / "absent"))
+    del data["imap"]["password"]
+    with pytest.raises(ConfigError, match="^imap.password_file: cannot read"):
+        config_from_dict(data)
+
+
+def test_a_relative_password_file_comes_from_systemd_credentials(tmp_path, monkeypatch) -> None:
+    (tmp_path / "imap_password").write_text("from-credentials\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    data = with_change("imap", "password_file", "imap_password")
+    del data["imap"]["password"]
+    assert config_from_dict(data).imap.password == "from-credentials"

@@ -1,0 +1,63 @@
+"""`maild run`: IDLE wakes it at once, systemd hears READY/WATCHDOG/STOPPING, SIGTERM is graceful."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .mails import customer_mail
+
+
+@pytest.fixture
+def notify_socket(tmp_path: Path):
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.settimeout(15)
+    yield sock
+    sock.close()
+
+
+def receive_until(sock: socket.socket, wanted: str) -> list[str]:
+    seen = []
+    while wanted not in seen:
+        seen.append(sock.recv(4096).decode())
+    return seen
+
+
+def start_daemon(config_file: Path, notify: socket.socket) -> subprocess.Popen:
+    env = {**os.environ, "NOTIFY_SOCKET": notify.getsockname(), "WATCHDOG_USEC": "2000000"}
+    return subprocess.Popen([sys.executable, "-m", "maild", "-c", str(config_file), "run"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_a_mail_arriving_while_idle_is_acknowledged_within_seconds(config_file, dovecot, smtp_sink,
+                                                                   notify_socket) -> None:
+    daemon = start_daemon(config_file, notify_socket)
+    try:
+        receive_until(notify_socket, "READY=1")
+        started = time.monotonic()
+        dovecot.append(customer_mail())
+        [ack] = smtp_sink.wait_for(1, timeout=10)
+        assert time.monotonic() - started < 5
+        assert ack.message["Subject"].startswith("[TS")
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=15) == 0, daemon.stderr.read().decode()
+
+
+def test_the_daemon_feeds_the_watchdog_and_says_when_it_stops(config_file, dovecot, smtp_sink,
+                                                              notify_socket) -> None:
+    daemon = start_daemon(config_file, notify_socket)
+    receive_until(notify_socket, "READY=1")
+    receive_until(notify_socket, "WATCHDOG=1")
+    daemon.send_signal(signal.SIGTERM)
+    receive_until(notify_socket, "STOPPING=1")
+    assert daemon.wait(timeout=15) == 0

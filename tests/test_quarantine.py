@@ -1,0 +1,78 @@
+"""A mail maild cannot handle is kept, reported, and can be replayed after a fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from maild import queries, store
+from maild.app import App
+from maild.config import load_config
+from maild.db import transaction
+from maild.render import default_templates_dir
+
+from .mails import customer_mail
+
+
+@pytest.fixture
+def broken_templates(tmp_path: Path) -> Path:
+    templates = tmp_path / "templates"
+    shutil.copytree(default_templates_dir(), templates)
+    # A typo an admin could make: the template loads, but names a variable that does not exist.
+    (templates / "en" / "ack.txt").write_text("Dear {{ customer_nmae }}\n", encoding="utf-8")
+    return templates
+
+
+@pytest.fixture
+def app_with_broken_template(config_file: Path, broken_templates: Path, clock) -> App:
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("[helpdesk]\n", f'[helpdesk]\ntemplates_dir = "{broken_templates}"\n'),
+                           encoding="utf-8")
+    app = App(load_config(config_file), clock)
+    yield app
+    app.close()
+
+
+def test_a_mail_that_fails_is_quarantined_with_its_error(app_with_broken_template, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app_with_broken_template.once()
+    [entry] = queries.quarantined()
+    assert "customer_nmae" in entry["error"]
+    assert entry["from"] == "alice@customer.example"
+    assert queries.list_tickets() == [] and smtp_sink.messages == []
+
+
+def test_the_daemon_goes_on_after_a_quarantined_mail(app_with_broken_template, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    dovecot.append(customer_mail(subject="系统无法登录", body="请处理", sender="li@kehu.example.cn"))
+    app_with_broken_template.once()
+    assert len(queries.quarantined()) == 1
+    assert [t["customer"] for t in queries.list_tickets()] == ["li@kehu.example.cn"]
+
+
+def test_requeue_replays_a_quarantined_mail_after_the_fix(app_with_broken_template, broken_templates, dovecot,
+                                                         smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app_with_broken_template.once()
+    [entry] = queries.quarantined()
+    shutil.copy(default_templates_dir() / "en" / "ack.txt", broken_templates / "en" / "ack.txt")
+    with transaction():
+        assert store.requeue(entry["id"])
+    app_with_broken_template.once()
+    assert queries.quarantined() == []
+    assert len(queries.list_tickets()) == 1 and len(smtp_sink.wait_for(1)) == 1
+
+
+def test_a_mail_that_kept_killing_the_process_is_quarantined_after_three_attempts(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    with app.mailbox() as mailbox:
+        app.fetch(mailbox)
+    for _ in range(3):  # each claim is an attempt whose process then died before finishing
+        with transaction():
+            assert store.claim_inbound(max_attempts=3) is not None
+    with transaction():
+        assert store.claim_inbound(max_attempts=3) is None
+    [entry] = queries.quarantined()
+    assert entry["attempts"] == 3 and "gave up after 3 attempts" in entry["error"]

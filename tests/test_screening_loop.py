@@ -1,0 +1,77 @@
+"""Mail that must never get an automatic answer: bounces, auto-replies, our own, floods."""
+
+from __future__ import annotations
+
+from maild import queries
+
+from .mails import chinese_mail, customer_mail
+
+DSN = b"""From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
+To: support@example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-1@mx.customer.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not be delivered.
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.customer.example
+
+Final-Recipient: rfc822; nobody@customer.example
+Action: failed
+Status: 5.1.1
+--b1--
+"""
+
+
+def test_a_bounce_gets_no_answer_and_opens_no_ticket(app, dovecot, smtp_sink) -> None:
+    dovecot.append(DSN)
+    app.once()
+    assert queries.list_tickets() == []
+    assert smtp_sink.messages == []
+    assert queries.status()["screened"] == 1
+
+
+def test_a_qq_holiday_auto_reply_gets_no_answer(app, dovecot, smtp_sink) -> None:
+    dovecot.append(chinese_mail(subject="自动回复: 我正在休假", headers={"X-QQ-AUTO-REPLY": "true"}))
+    app.once()
+    assert smtp_sink.messages == []
+
+
+def test_an_rfc3834_auto_reply_on_a_ticket_is_attached_but_not_answered(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app.once()
+    [ack] = smtp_sink.wait_for(1)
+    dovecot.append(customer_mail(subject="Out of office", in_reply_to=ack.message["Message-ID"],
+                                 headers={"Auto-Submitted": "auto-replied"}))
+    app.once()
+    ticket = queries.ticket_detail("TS20261125001")
+    assert [m["screened"] for m in ticket["messages"]] == [None, None, "auto-reply"]
+    assert len(smtp_sink.messages) == 1
+
+
+def test_mail_carrying_our_loop_header_is_never_answered(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail(headers={"X-Maild-Loop": "support@example.com"}))
+    app.once()
+    assert smtp_sink.messages == []
+
+
+def test_a_sender_past_the_rate_limit_gets_tickets_but_no_more_answers(app, dovecot, smtp_sink) -> None:
+    for n in range(12):
+        dovecot.append(customer_mail(subject=f"Problem {n}"))
+    app.once()
+    assert len(queries.list_tickets()) == 12
+    assert len(smtp_sink.messages) == 10
+
+
+def test_a_mailing_list_post_opens_a_ticket_without_an_answer(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail(headers={"List-Id": "<users.lists.customer.example>",
+                                          "Precedence": "list"}))
+    app.once()
+    assert len(queries.list_tickets()) == 1
+    assert smtp_sink.messages == []
