@@ -9,7 +9,7 @@ import pytest
 
 PURE = ["maild.parse", "maild.charsets", "maild.screen", "maild.correlate", "maild.tickets", "maild.language"]
 ADAPTERS = ["imapclient", "aiosmtplib", "peewee", "psycopg2", "maild.imap", "maild.smtp", "maild.db",
-            "maild.store", "socket", "sqlite3"]
+            "maild.store", "sqlite3"]
 
 
 @pytest.mark.parametrize("module", PURE)
