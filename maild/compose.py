@@ -52,9 +52,9 @@ def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime) -> Em
     return msg
 
 
-def _address(name: str, address: str) -> str:
+def _address(name: str, address: str) -> Address:
     try:
-        return str(Address(name, addr_spec=address))
+        return Address(name, addr_spec=address)
     except (ValueError, IndexError):
-        # An address the stdlib cannot model (odd quoting, IDN edge cases) is still deliverable raw.
-        return address
+        # A display name the header registry cannot carry: the address alone still reaches them.
+        return Address("", addr_spec=address)

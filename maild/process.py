@@ -121,8 +121,8 @@ class Processor:
 
     def _acknowledge(self, ticket: Ticket, row: Inbound, mail: ParsedMail, now: datetime) -> None:
         helpdesk = self.config.helpdesk
-        recipient = (mail.reply_to or (mail.sender,))[0]
-        assert recipient is not None
+        recipient = mail.reply_to[0] if mail.reply_to else mail.sender
+        assert recipient is not None  # screening answers only mail with an answerable address
         context = {
             "number": ticket.number, "subject": ticket.subject, "customer_name": ticket.customer_name,
             "helpdesk_name": helpdesk.name, "helpdesk_address": helpdesk.address,

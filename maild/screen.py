@@ -13,7 +13,18 @@ from typing import Callable
 from .parse import ParsedMail
 
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
-DAEMON_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|noreply-dsn)@", re.I)
+# RFC 5321 §4.1.2 Mailbox, dot-atom form and ASCII only: what any SMTP server accepts in RCPT TO.
+ANSWERABLE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+DAEMON_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|noreply-dsn|mail\.delivery\.system)@",
+                            re.I)
+# Subjects that MTAs and vacation responders put first; a person forwarding one writes "Fwd:" before it.
+BOUNCE_SUBJECTS = re.compile(
+    r"^\s*(returned mail|undelivered mail|undeliverable|delivery status notification|delivery failure|"
+    r"mail delivery failed|mail could not be delivered|delivery has failed|failure notice|"
+    r"returned mail - error during delivery|系统退信|退信|邮件投递失败|投递失败)", re.I)
+AUTO_REPLY_SUBJECTS = re.compile(
+    r"^\s*(auto(matic)?[ -]?reply|auto(matische)? ?antwort|out of (the )?office|abwesenheitsnotiz|"
+    r"自动回复|自動回覆|自动答复)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -39,12 +50,13 @@ def is_our_loop(mail: ParsedMail, policy: ScreenPolicy) -> bool:
 def is_bounce(mail: ParsedMail, policy: ScreenPolicy) -> bool:
     # RFC 3464 delivery status notifications, and RFC 5321 §4.5.5: a null reverse-path
     # marks a notification that must never be answered.
-    if mail.content_type == "multipart/report" and mail.report_type in ("delivery-status", "disposition-notification"):
-        return True
-    if mail.return_path == "":
+    # RFC 6522: multipart/report is only ever a machine's report (DSN, MDN, feedback).
+    if mail.content_type == "multipart/report" or mail.return_path == "":
         return True
     sender = mail.sender.key if mail.sender else ""
-    return bool(DAEMON_SENDERS.match(sender))
+    if DAEMON_SENDERS.match(sender) or DAEMON_SENDERS.match(mail.return_path or ""):
+        return True
+    return bool(BOUNCE_SUBJECTS.match(mail.subject))
 
 
 def is_auto_reply(mail: ParsedMail, policy: ScreenPolicy) -> bool:
@@ -57,7 +69,11 @@ def is_auto_reply(mail: ParsedMail, policy: ScreenPolicy) -> bool:
     markers = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
     if any(mail.header(name) is not None for name in markers):
         return True
-    return (mail.header("x-qq-auto-reply") or "").strip().lower() in ("true", "yes", "1")
+    if (mail.header("x-qq-auto-reply") or "").strip().lower() in ("true", "yes", "1"):
+        return True
+    if (mail.header("x-apple-action") or "").strip().upper() == "VACATION":
+        return True
+    return bool(AUTO_REPLY_SUBJECTS.match(mail.subject))
 
 
 def is_bulk(mail: ParsedMail, policy: ScreenPolicy) -> bool:
@@ -75,6 +91,12 @@ RULES: tuple[tuple[str, Callable[[ParsedMail, ScreenPolicy], bool], bool], ...] 
 )
 
 
+def reply_address(mail: ParsedMail) -> str:
+    """Where an answer goes: the first Reply-To, else From."""
+    target = mail.reply_to[0] if mail.reply_to else mail.sender
+    return target.address if target else ""
+
+
 def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int) -> Screening:
     """`recent_auto_replies`: automatic mails sent to this sender within the rate window."""
     for reason, rule, opens_ticket in RULES:
@@ -82,6 +104,8 @@ def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int) -> 
             return Screening(reason, opens_ticket)
     if mail.sender is None or not mail.sender.key:
         return Screening("no-sender", True)
+    if not ANSWERABLE.match(reply_address(mail)):
+        return Screening("bad-address", True)
     if recent_auto_replies >= policy.auto_reply_limit:
         return Screening("rate-limit", True)
     return Screening()

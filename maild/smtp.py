@@ -79,6 +79,8 @@ class SmtpSender:
             return classify(exc.code, describe(exc))
         except (aiosmtplib.SMTPException, OSError) as exc:
             return TempFail(describe(exc))
+        except UnicodeEncodeError as exc:  # a non-ASCII address, and no SMTPUTF8 to carry it
+            return PermFail(describe(exc))
         if errors:
             code, message = next(iter(errors.values()))
             return classify(code, f"{code} {message}")

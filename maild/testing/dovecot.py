@@ -300,11 +300,24 @@ class PrivateDovecot:
         with self.client() as imap:
             imap.append(folder, raw, flags=tuple(flags))
 
-    def append_many(self, raws: Iterable[bytes], folder: str = "INBOX") -> None:
-        """Append many messages over one connection, in MULTIAPPEND batches."""
+    def append_many(self, raws: Iterable[bytes], folder: str = "INBOX",
+                    allow_refused: bool = False) -> list[tuple[int, str]]:
+        """Append many messages over one connection, in MULTIAPPEND batches.
+
+        Returns the (index, reason) of each message the server refused (it refuses a zero-byte
+        one); unless `allow_refused`, a refusal raises instead.
+        """
+        refused: list[tuple[int, str]] = []
         with self.client() as imap:
+            start = 0
             for batch in _batches(raws, APPEND_BATCH):
-                imap.multiappend(folder, batch)
+                # MULTIAPPEND is all or nothing, and imapclient returns a NO instead of raising.
+                if imap.multiappend(folder, batch)[0] != "OK":
+                    refused += _append_each(imap, folder, batch, start)
+                start += len(batch)
+        if refused and not allow_refused:
+            raise DovecotError(f"the server refused {len(refused)} message(s): {refused[:5]}")
+        return refused
 
     def create_folder(self, name: str) -> None:
         with self.client() as imap:
@@ -335,6 +348,17 @@ class PrivateDovecot:
                 return []
             data = imap.fetch(uids, ["BODY.PEEK[]"])
         return [data[uid][b"BODY[]"] for uid in sorted(data)]
+
+
+def _append_each(imap: imapclient.IMAPClient, folder: str, raws: list[bytes],
+                 start: int) -> list[tuple[int, str]]:
+    refused = []
+    for offset, raw in enumerate(raws):
+        try:
+            imap.append(folder, raw)
+        except imapclient.exceptions.IMAPClientError as exc:
+            refused.append((start + offset, str(exc)))
+    return refused
 
 
 def _group_name(gid: int) -> str:
