@@ -80,3 +80,12 @@ def test_quarantine_and_requeue_from_the_command_line(config_file, dovecot, smtp
     assert maild(config_file, "quarantine").stdout.strip() == "nothing in quarantine"
     result = maild(config_file, "requeue", "99")
     assert result.returncode == 1 and "not in quarantine" in result.stderr
+
+
+def test_tls_is_never_silently_dropped_for_plaintext(config_file, dovecot, smtp_sink) -> None:
+    # The private servers speak plaintext only; asking for TLS must fail, not fall back.
+    text = config_file.read_text(encoding="utf-8").replace('security = "none"', 'security = "tls"')
+    config_file.write_text(text, encoding="utf-8")
+    result = maild(config_file, "check-config")
+    assert result.returncode == 1
+    assert "imap: FAILED" in result.stdout and "smtp: FAILED" in result.stdout

@@ -53,6 +53,19 @@ def test_a_mail_arriving_while_idle_is_acknowledged_within_seconds(config_file, 
         assert daemon.wait(timeout=15) == 0, daemon.stderr.read().decode()
 
 
+def test_without_idle_the_daemon_polls_the_mailbox(config_file, dovecot, smtp_sink, notify_socket) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("[imap]\n", "[imap]\nidle = false\n"), encoding="utf-8")
+    daemon = start_daemon(config_file, notify_socket)
+    try:
+        receive_until(notify_socket, "READY=1")
+        dovecot.append(customer_mail())
+        assert len(smtp_sink.wait_for(1, timeout=10)) == 1
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=15) == 0
+
+
 def test_the_daemon_feeds_the_watchdog_and_says_when_it_stops(config_file, dovecot, smtp_sink,
                                                               notify_socket) -> None:
     daemon = start_daemon(config_file, notify_socket)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from maild.app import App
+from maild.config import load_config
+from maild.models import MailboxCursor
 from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
 from maild import queries
@@ -137,3 +139,24 @@ def test_ticket_numbers_count_up_within_the_day(app, dovecot, smtp_sink) -> None
         dovecot.append(customer_mail(subject=f"Problem {n}"))
     app.once()
     assert [t["number"] for t in queries.list_tickets()] == ["TS20261125001", "TS20261125002", "TS20261125003"]
+
+
+def test_a_changed_uidvalidity_rescans_without_storing_anything_twice(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app.once()
+    MailboxCursor.update(uidvalidity=MailboxCursor.uidvalidity + 1).execute()
+    dovecot.append(customer_mail(subject="Second problem"))
+    app.once()
+    assert queries.status()["mails"] == 2
+    assert len(smtp_sink.wait_for(2)) == 2
+
+
+def test_stored_mail_can_be_moved_to_a_processed_folder(config_file, dovecot, smtp_sink, clock) -> None:
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("[imap]\n", '[imap]\nprocessed_folder = "Processed"\n'), encoding="utf-8")
+    app = App(load_config(config_file), clock)
+    dovecot.append(customer_mail())
+    app.once()
+    app.close()
+    assert dovecot.list_messages("INBOX") == []
+    assert len(dovecot.list_messages("Processed")) == 1
