@@ -33,6 +33,7 @@ class ImapMailbox:
         self.config = config
         self.name = f"{config.username}@{config.host}:{config.port}/{config.folder}"
         self.uidvalidity = 0
+        self._highest_uid = 0
         self._client: IMAPClient | None = None
 
     def connect(self) -> "ImapMailbox":
@@ -76,7 +77,9 @@ class ImapMailbox:
         with translated("search"):
             found = self.client.search(["UID", f"{last_uid + 1}:*"])
         # "n:*" always matches the highest UID, even one below n (RFC 3501 §6.4.8).
-        return sorted(uid for uid in found if uid > last_uid)
+        uids = sorted(uid for uid in found if uid > last_uid)
+        self._highest_uid = max([self._highest_uid, *uids])
+        return uids
 
     def sizes(self, uids: list[int]) -> dict[int, int]:
         if not uids:
@@ -114,6 +117,10 @@ class ImapMailbox:
     def wait_for_mail(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
         """Block until the server reports a change (IDLE) or the poll interval passes.
         Wakes every second to call `tick` (the watchdog) and to honour a stop request."""
+        # A mail that arrived while we fetched was announced (EXISTS) in the answer to another
+        # command and will not be announced again in IDLE: look before waiting.
+        if self.uids_after(self._highest_uid):
+            return
         if self.config.idle and self.client.has_capability("IDLE"):
             self._idle(timeout, should_stop, tick)
         else:

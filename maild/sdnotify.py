@@ -19,8 +19,9 @@ class Notifier:
         if not self.address:
             return
         address = "\0" + self.address[1:] if self.address.startswith("@") else self.address
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+        # Non-blocking: a listener that stopped reading must never stall the event loop.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC | socket.SOCK_NONBLOCK) as sock:
             try:
                 sock.sendto(state.encode(), address)
             except OSError:
-                pass  # systemd went away; the service keeps working
+                pass  # systemd went away or is not reading; the service keeps working

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from maild.sdnotify import Notifier
+
 from .mails import customer_mail
 
 
@@ -35,7 +37,7 @@ def receive_until(sock: socket.socket, wanted: str) -> list[str]:
 def start_daemon(config_file: Path, notify: socket.socket) -> subprocess.Popen:
     env = {**os.environ, "NOTIFY_SOCKET": notify.getsockname(), "WATCHDOG_USEC": "2000000"}
     return subprocess.Popen([sys.executable, "-m", "maild", "-c", str(config_file), "run"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=open(config_file.parent / "daemon.log", "wb"))
 
 
 def test_a_mail_arriving_while_idle_is_acknowledged_within_seconds(config_file, dovecot, smtp_sink,
@@ -74,3 +76,11 @@ def test_the_daemon_feeds_the_watchdog_and_says_when_it_stops(config_file, dovec
     daemon.send_signal(signal.SIGTERM)
     receive_until(notify_socket, "STOPPING=1")
     assert daemon.wait(timeout=15) == 0
+
+
+def test_a_listener_that_stops_reading_never_blocks_the_daemon(notify_socket) -> None:
+    notifier = Notifier({"NOTIFY_SOCKET": notify_socket.getsockname()})
+    started = time.monotonic()
+    for _ in range(2000):  # far past the socket's queue; nobody reads
+        notifier.notify("WATCHDOG=1")
+    assert time.monotonic() - started < 5
