@@ -26,12 +26,24 @@ def open_database(url: str) -> Database:
         db = _connect(url)
         database.initialize(db)
         db.connect(reuse_if_open=True)
-        db.create_tables(TABLES, safe=True)
+        create_tables(db)
     except StoreError:
         raise
     except Exception as exc:  # peewee and the drivers raise many kinds; translate once, here
         raise StoreError(f"cannot open database {redact(url)}: {exc}") from exc
     return db
+
+
+SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
+
+
+def create_tables(db: Database) -> None:
+    """Create missing tables. Two processes starting on an empty PostgreSQL database would race
+    on CREATE TABLE IF NOT EXISTS, so there they take turns under an advisory lock."""
+    with db.atomic():
+        if isinstance(db, PostgresqlDatabase):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        db.create_tables(TABLES, safe=True)
 
 
 def _connect(url: str) -> Database:

@@ -56,7 +56,9 @@ class Processor:
             return False
         try:
             with transaction():
-                self.handle(Inbound.get_by_id(inbound_id))
+                row = store.lock_new_inbound(inbound_id)
+                if row is not None:  # None: a second maild process got there first
+                    self.handle(row)
         except Exception as exc:  # any fault in any step: keep the mail, report it, go on
             log.error("mail %s quarantined: %s", inbound_id, describe_fault(exc))
             with transaction():

@@ -9,6 +9,7 @@ from typing import Iterable
 from peewee import fn
 
 from .correlate import TaggedTicket
+from .db import is_postgresql
 from .models import (
     Article,
     Event,
@@ -72,6 +73,14 @@ def claim_inbound(max_attempts: int) -> int | None:
             continue
         Inbound.update(attempts=Inbound.attempts + 1).where(Inbound.id == row.id).execute()
         return row.id
+
+
+def lock_new_inbound(inbound_id: int) -> Inbound | None:
+    """The mail, locked for this transaction, unless another process has finished it meanwhile."""
+    query = Inbound.select().where((Inbound.id == inbound_id) & (Inbound.status == "new"))
+    if is_postgresql():
+        query = query.for_update()
+    return query.first()
 
 
 def quarantine(inbound_id: int, error: str) -> None:

@@ -55,3 +55,18 @@ def test_sigkill_mid_batch_loses_nothing_and_sends_no_second_ack(config_file, da
     acks = Counter(received.message["To"] for received in smtp_sink.wait_for(MAILS))
     assert len(acks) == MAILS and set(acks.values()) == {1}
     assert len(dovecot.list_messages()) == MAILS  # nothing was deleted from the mailbox
+
+
+def test_two_processes_sharing_one_store_make_one_ticket_and_one_ack_per_mail(config_file, database_url,
+                                                                               dovecot, smtp_sink) -> None:
+    dovecot.append_many(customer_mail(subject=f"Problem {n}", sender=f"user{n}@customer.example")
+                        for n in range(60))
+    runs = [maild(config_file, "once") for _ in range(2)]
+    for run in runs:
+        assert run.wait(timeout=120) == 0, run.stderr.read().decode()
+    open_database(database_url)
+    assert Ticket.select().count() == 60
+    numbers = [t.number for t in Ticket.select()]
+    assert len(set(numbers)) == 60
+    acks = Counter(received.message["To"] for received in smtp_sink.wait_for(60))
+    assert len(acks) == 60 and set(acks.values()) == {1}
