@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import datetime, tzinfo
 from typing import Any, Callable
 
 from . import __version__, queries
@@ -125,20 +126,24 @@ def cmd_show(config: Config, args: argparse.Namespace) -> int:
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    emit(ticket, args.json, format_ticket)
+    emit(ticket, args.json, lambda t: format_ticket(t, config.helpdesk.zone))
     return 0
 
 
-def format_ticket(t: dict[str, Any]) -> str:
+def local_time(iso: str | None, zone: tzinfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M") if iso else "-"
+
+
+def format_ticket(t: dict[str, Any], zone: tzinfo) -> str:
     lines = [f"{t['number']}  [{t['status']}]  {t['subject']}",
              f"customer: {t['customer_name']} <{t['customer']}>   channel: {t['channel']}   "
-             f"received: {t['received_at']}",
+             f"received: {local_time(t['received_at'], zone)}",
              f"participants: {', '.join(t['participants'])}", ""]
     for i, m in enumerate(t["messages"], 1):
         arrow = "→ customer" if m["direction"] == "out" else "← customer"
         extra = f" [{m['delivery']}]" if m["delivery"] else ""
         extra += f" (screened: {m['screened']})" if m["screened"] else ""
-        lines += [f"#{i} {m['at']} {arrow} from {m['from']}{extra}", f"   {m['subject']}"]
+        lines += [f"#{i} {local_time(m['at'], zone)} {arrow} from {m['from']}{extra}", f"   {m['subject']}"]
         lines += [f"   {line}" for line in m["body"].strip().splitlines()[:40]]
         lines += [f"   📎 {a['filename']} ({a['size']} bytes)" for a in m["attachments"]]
         lines.append("")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -72,6 +73,9 @@ def main() -> int:
             print(maild(config, "once"))
             print("== maild tickets")
             print(maild(config, "tickets"))
+            first = json.loads(maild(config, "tickets", "--json"))[0]["number"]
+            print(f"== maild show {first}")
+            print(maild(config, "show", first))
             print("== maild status")
             print(maild(config, "status"))
             for received in sink.messages:
