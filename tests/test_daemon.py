@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from maild.sdnotify import Notifier
+from maild.testing.configs import local_config
+from maild.testing.dovecot import PrivateDovecot
 
 from .mails import customer_mail
 
@@ -84,3 +86,20 @@ def test_a_listener_that_stops_reading_never_blocks_the_daemon(notify_socket) ->
     for _ in range(2000):  # far past the socket's queue; nobody reads
         notifier.notify("WATCHDOG=1")
     assert time.monotonic() - started < 5
+
+
+def test_the_daemon_reconnects_after_the_imap_server_restarts(smtp_sink, state_dir, notify_socket) -> None:
+    with PrivateDovecot() as own_dovecot:
+        config_file = state_dir / "maild.toml"
+        config_file.write_text(local_config(own_dovecot, smtp_sink, f"sqlite:///{state_dir / 'maild.db'}",
+                                            state_dir), encoding="utf-8")
+        daemon = start_daemon(config_file, notify_socket)
+        try:
+            receive_until(notify_socket, "READY=1")
+            time.sleep(0.5)
+            own_dovecot.restart(down_for=0.5)
+            own_dovecot.append(customer_mail())
+            assert len(smtp_sink.wait_for(1, timeout=30)) == 1
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=15) == 0
