@@ -13,7 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from .parse import ParsedMail
+from email.parser import BytesParser
+from email.policy import compat32
+
+from .parse import ParsedMail, normalise_message_id
 
 TAG = re.compile(r"\[(TS\d{11,12})\]", re.IGNORECASE)
 
@@ -36,10 +39,26 @@ def subject_tag(subject: str) -> str | None:
     return found.group(1).upper() if found else None
 
 
+RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
+
+
 def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
-    """The Message-IDs a mail answers, nearest first."""
+    """The Message-IDs a mail answers, nearest first; for a bounce (RFC 3464) also the ids in the
+    returned original, so a bounced acknowledgement lands on its ticket."""
     ids = list(mail.in_reply_to) + list(reversed(mail.references))
+    for attachment in mail.attachments:
+        if attachment.content_type in RETURNED_TYPES:
+            ids += returned_message_id(attachment.payload)
     return tuple(dict.fromkeys(ids))
+
+
+def returned_message_id(original: bytes) -> list[str]:
+    try:
+        headers = BytesParser(policy=compat32).parsebytes(original, headersonly=True)
+        found = normalise_message_id(headers.get("message-id"))
+    except Exception:  # a mangled returned copy is common in bounces; it just matches nothing
+        return []
+    return [found] if found else []
 
 
 def correlate(mail: ParsedMail, ours: Mapping[str, str], tagged: TaggedTicket | None) -> Match:

@@ -75,3 +75,16 @@ def test_a_mailing_list_post_opens_a_ticket_without_an_answer(app, dovecot, smtp
     app.once()
     assert len(queries.list_tickets()) == 1
     assert smtp_sink.messages == []
+
+
+def test_a_bounced_acknowledgement_is_attached_to_its_ticket_without_an_answer(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app.once()
+    [ack] = smtp_sink.wait_for(1)
+    returned = ack.data.split(b"\r\n\r\n", 1)[0]
+    bounce = DSN.replace(b"--b1--\n", b"--b1\nContent-Type: text/rfc822-headers\n\n" + returned + b"\n--b1--\n")
+    dovecot.append(bounce)
+    app.once()
+    ticket = queries.ticket_detail("TS20261125001")
+    assert [m["screened"] for m in ticket["messages"]] == [None, None, "bounce"]
+    assert len(smtp_sink.messages) == 1
