@@ -13,7 +13,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from maild.charsets import codec_for, decode_bytes, decode_header_value
+from maild.charset_labels import codec_for
+from maild.charsets import decode_bytes
+from maild.header_decoding import decode_header_value
 from maild.parse import (
     Address,
     message_key,

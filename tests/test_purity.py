@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-PURE = ["maild.parse", "maild.charsets", "maild.screen", "maild.correlate", "maild.tickets", "maild.language"]
+PURE = ["maild.parse", "maild.charsets", "maild.charset_labels", "maild.header_decoding", "maild.message_ids",
+        "maild.subjects", "maild.filenames", "maild.html_text", "maild.addresses", "maild.dates", "maild.mime_tree",
+        "maild.payloads", "maild.mime_parts", "maild.screen", "maild.correlate", "maild.tickets", "maild.language"]
 ADAPTERS = ["imapclient", "aiosmtplib", "peewee", "psycopg2", "maild.imap", "maild.smtp", "maild.db",
             "maild.store", "sqlite3"]
 
