@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import os
 import tempfile
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from maild.app import App
@@ -19,6 +16,7 @@ from maild.config import load_config
 from maild.models import database
 from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
+from maild.testing.postgres import scratch_schema
 from maild.testing.smtpsink import SmtpSink
 
 _mailbox_numbers = itertools.count(1)
@@ -48,27 +46,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 # -- the store: every integration test runs on SQLite and on PostgreSQL ---------------------
 
-POSTGRES_URL = os.environ.get("MAILD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'maild.db'}"
         return
-    # A schema of its own per test: tests never see each other's rows.
-    schema = f"maild_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        database.obj and database.obj.close()
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    with scratch_schema() as url:
+        yield url
+        if database.obj:
+            database.obj.close()  # let the schema be dropped
 
 
 @pytest.fixture
