@@ -1,0 +1,127 @@
+"""Ingest throughput and memory: `maild once` against a plain imapclient + email baseline.
+
+    python benchmarks/ingest.py [--mails 2000] [--database sqlite|postgresql] [--seed 1]
+
+Puts N generated mails (mixed Chinese/English, ~2 % with 1-10 MB attachments) into a private
+Dovecot, then measures on that one mailbox:
+  baseline   in this process: login, select, search, fetch every mail (BODY.PEEK[]) in batches,
+             parse each with the standard library and read its text parts; no database;
+  maild      `python -m maild -c CONFIG once` as a child process, acknowledgements really sent
+             to an SMTP sink; wall time, and that process's own peak RSS and CPU time (wait4).
+Prints the figures with their targets; exits 0 whether or not a target is met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import email.policy
+import json
+import sys
+import time
+
+from common import MB, MailSet, database_url, generate, maild, maild_command, run_measured, scratch_dir, verdict
+
+from maild.testing.configs import local_config
+from maild.testing.dovecot import PrivateDovecot
+from maild.testing.smtpsink import SmtpSink
+
+RATIO_TARGET = 0.5
+RSS_TARGET_MB = 150
+BASELINE_BATCH = 50  # UIDs per FETCH, as maild's default imap.batch_size
+
+
+def baseline(dovecot: PrivateDovecot) -> dict:
+    """The floor: fetch and parse every mail with nothing else to do."""
+    start = time.perf_counter()
+    fetched = text_chars = parts = 0
+    with dovecot.client(timeout=120) as imap:
+        imap.select_folder("INBOX", readonly=True)
+        uids = sorted(imap.search("ALL"))
+        fetch_s = 0.0
+        for i in range(0, len(uids), BASELINE_BATCH):
+            group = uids[i:i + BASELINE_BATCH]
+            t = time.perf_counter()
+            data = imap.fetch(group, ["BODY.PEEK[]"])
+            fetch_s += time.perf_counter() - t
+            for uid in group:
+                raw = data[uid][b"BODY[]"]
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                for part in msg.walk():
+                    if part.is_multipart():
+                        continue
+                    parts += 1
+                    if part.get_content_maintype() == "text" and not part.is_attachment():
+                        text_chars += len(part.get_content())
+                fetched += 1
+            del data
+    wall = time.perf_counter() - start
+    return {"mails": fetched, "wall": wall, "fetch": fetch_s, "parts": parts, "text_chars": text_chars}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    with scratch_dir("maild-bench-") as scratch, PrivateDovecot(workdir=scratch / "dovecot") as dovecot, \
+            SmtpSink() as sink, database_url(args.database, scratch) as url:
+        state = scratch / "state"
+        state.mkdir()
+        config = scratch / "maild.toml"
+        config.write_text(local_config(dovecot, sink, url, state), encoding="utf-8")
+
+        mails = MailSet()
+        t = time.perf_counter()
+        dovecot.append_many(generate(args.mails, args.seed, mails))
+        append_s = time.perf_counter() - t
+        total_mb = mails.bytes / MB
+        print(f"{mails.count} mails, {total_mb:.1f} MB: {mails.chinese} Chinese, {mails.with_attachment} with "
+              f"attachments ({mails.large} of 1-10 MB), {mails.auto_replies} auto-replies; "
+              f"charsets {', '.join(f'{k} {v}' for k, v in sorted(mails.charsets.items()))}")
+        print(f"appended to Dovecot in {append_s:.1f} s (MULTIAPPEND); database {args.database}")
+
+        base = baseline(dovecot)
+        if base["mails"] != mails.count:
+            print(f"warning: the baseline saw {base['mails']} mails, not {mails.count}")
+        log = scratch / "maild-once.log"
+        run = run_measured(maild_command(config, "once"), log, scratch / "maild-once.json")
+        output = log.read_text(errors="replace")
+        if run["returncode"] != 0:
+            print(f"maild once exited {run['returncode']}:\n{output[-3000:]}")
+        status = json.loads(maild(config, "status", "--json"))
+        sink_got = len(sink.messages)
+        attachment_files = sum(1 for p in (state / "attachments").rglob("*") if p.is_file()) \
+            if (state / "attachments").exists() else 0
+
+    base_rate = base["mails"] / base["wall"]
+    maild_rate = mails.count / run["wall"]
+    ratio = maild_rate / base_rate
+    print()
+    print(f"{'':32} {'wall s':>8} {'mails/s':>9} {'MB/s':>7}")
+    print(f"{'baseline (imapclient + email)':32} {base['wall']:8.2f} {base_rate:9.1f} {total_mb / base['wall']:7.1f}"
+          f"   (of it FETCH {base['fetch']:.2f} s)")
+    print(f"{'maild once':32} {run['wall']:8.2f} {maild_rate:9.1f} {total_mb / run['wall']:7.1f}"
+          f"   (CPU {run['cpu']:.2f} s, start-up included)")
+    print(f"{'ratio maild/baseline':32} {ratio:8.2f}   target >= {RATIO_TARGET}   {verdict(ratio >= RATIO_TARGET)}")
+    print(f"{'maild peak RSS':32} {run['rss_mb']:8.1f} MB   target < {RSS_TARGET_MB} MB   "
+          f"{verdict(run['rss_mb'] < RSS_TARGET_MB)}")
+    print(f"{'mail total':32} {total_mb:8.1f} MB in {mails.count} mails")
+    tickets = sum(status["tickets"].values())
+    outbox = status["outbox"]
+    expected = mails.count - mails.auto_replies
+    print(f"{'result':32} {status['mails']} stored, {tickets} tickets, {status['screened']} screened, "
+          f"{status['quarantined']} quarantined, {status['pending']} pending; acks sent {outbox['sent']}, "
+          f"queued {outbox['queued']}, failed {outbox['failed']}; sink received {sink_got}; "
+          f"{attachment_files} attachment files")
+    if tickets != expected or sink_got != expected or status["mails"] != mails.count:
+        print(f"{'sanity':32} CHECK: expected {mails.count} stored, {expected} tickets and acks")
+    summary = output.strip().splitlines()
+    print(f"{'maild said':32} {summary[-1] if summary else '(nothing)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
