@@ -13,7 +13,7 @@ from .store import FetchedMail, mailbox_cursor, save_cursor, store_fetched
 
 log = logging.getLogger(__name__)
 
-BATCH_BYTES = 24 * 1024 * 1024  # bounds memory: a few large mails per round trip, not all
+BATCH_BYTES = 8 * 1024 * 1024  # bounds memory: a few large mails per round trip, not all
 
 
 def fetch_new(mailbox: ImapMailbox, clock: Clock, batch_size: int = 50) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from email.message import Message
+from email.feedparser import BytesFeedParser
 from email.parser import BytesParser
 from email.policy import Compat32
 
@@ -41,6 +42,17 @@ class VerbatimPolicy(RawHeaderPolicy):
 
 PARSER = BytesParser(policy=RawHeaderPolicy())
 VERBATIM = VerbatimPolicy()
+FEED_CHUNK = 64 * 1024
+
+
+def parse_message(data: bytes) -> Message:
+    """The whole MIME tree, fed in chunks: `parsebytes` would first decode the entire mail into
+    one str, and a 10 MB attachment would then cost ten times its size in memory at once."""
+    parser = BytesFeedParser(policy=PARSER.parser.policy)
+    view = memoryview(data)
+    for start in range(0, len(view), FEED_CHUNK):
+        parser.feed(bytes(view[start:start + FEED_CHUNK]))
+    return parser.close()
 
 
 def walk(msg: Message) -> Iterator[Message]:

@@ -101,11 +101,18 @@ class Participant(BaseModel):
         indexes = ((("ticket", "address"), True),)
 
 
+class RawMail(BaseModel):
+    """The fetched bytes, exactly as the server gave them. A table of their own: written once
+    and never rewritten when the mail's status changes (an UPDATE rewrites a whole row)."""
+
+    message_key = CharField(max_length=320, primary_key=True)
+    raw = BlobField()
+
+
 class Inbound(BaseModel):
     """A fetched mail: raw bytes first, everything else is derived and can be replayed."""
 
     message_key = CharField(max_length=320, unique=True)
-    raw = BlobField()
     size = IntegerField()
     mailbox = CharField()
     uid = BigIntegerField(null=True)
@@ -171,5 +178,5 @@ class Event(BaseModel):
     detail = TextField(default="")
 
 
-TABLES = (MailboxCursor, Ticket, TicketSerial, Intake, Participant, Inbound, Outbound, Article,
+TABLES = (MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
           StoredAttachment, Event)

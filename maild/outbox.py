@@ -38,12 +38,13 @@ class FlushResult:
 def enqueue(*, dedupe_key: str, message: EmailMessage, message_id: str, kind: str, sender: str,
             recipients: list[str], now: datetime, ticket: Ticket | None = None,
             rate_key: str | None = None) -> Outbound | None:
-    """Queue a mail once per dedupe key; None when that key was queued before."""
-    inserted = (Outbound.insert(dedupe_key=dedupe_key, message_id=message_id, ticket=ticket, kind=kind,
-                                sender=sender, recipients=",".join(recipients), rate_key=rate_key,
-                                raw=message.as_bytes(), next_attempt_at=now, created_at=now)
-                .on_conflict_ignore().as_rowcount().execute())
-    return Outbound.get(Outbound.dedupe_key == dedupe_key) if inserted else None
+    """Queue a mail once per dedupe key (the unique index backs this check); None when that key
+    was queued before."""
+    if Outbound.select().where(Outbound.dedupe_key == dedupe_key).exists():
+        return None
+    return Outbound.create(dedupe_key=dedupe_key, message_id=message_id, ticket=ticket, kind=kind, sender=sender,
+                           recipients=",".join(recipients), rate_key=rate_key, raw=message.as_bytes(),
+                           next_attempt_at=now, created_at=now)
 
 
 def retry_delay(attempts: int, config: SmtpConfig) -> timedelta:
@@ -52,59 +53,73 @@ def retry_delay(attempts: int, config: SmtpConfig) -> timedelta:
     return timedelta(seconds=min(seconds, config.retry_max))
 
 
-def claim_due(now: datetime, limit: int = BATCH) -> list[int]:
+@dataclass(frozen=True)
+class Claimed:
+    """A row taken for one attempt: what deciding its next state needs, not its bytes."""
+
+    id: int
+    attempts: int  # this attempt included
+    created_at: datetime
+
+
+def claim_due(now: datetime, limit: int = BATCH) -> list[Claimed]:
     with transaction():
-        query = (Outbound.select(Outbound.id)
+        query = (Outbound.select(Outbound.id, Outbound.attempts, Outbound.created_at)
                  .where((Outbound.status == "queued") & (Outbound.next_attempt_at <= now))
                  .order_by(Outbound.next_attempt_at, Outbound.id).limit(limit))
         if is_postgresql():
             query = query.for_update("FOR UPDATE SKIP LOCKED")
-        ids = [row.id for row in query]
-        if ids:
+        claimed = [Claimed(row.id, row.attempts + 1, row.created_at) for row in query]
+        if claimed:
             Outbound.update(next_attempt_at=now + LEASE, attempts=Outbound.attempts + 1).where(
-                Outbound.id.in_(ids)).execute()
-    return ids
+                Outbound.id.in_([c.id for c in claimed])).execute()
+    return claimed
 
 
-def record(row_id: int, outcome: Sent | TempFail | PermFail, now: datetime, config: SmtpConfig) -> str:
+def next_state(claimed: Claimed, outcome: Sent | TempFail | PermFail, now: datetime,
+               config: SmtpConfig) -> dict:
+    if isinstance(outcome, Sent):
+        return {"status": "sent", "sent_at": now, "last_error": None}
+    if isinstance(outcome, PermFail) or now - claimed.created_at >= timedelta(seconds=config.give_up_after):
+        return {"status": "failed", "last_error": outcome.reason}
+    return {"next_attempt_at": now + retry_delay(claimed.attempts, config), "last_error": outcome.reason}
+
+
+def record(claimed: Claimed, outcome: Sent | TempFail | PermFail, now: datetime, config: SmtpConfig) -> str:
+    """Commit one attempt's result at once: after a 250, the window for a resend is this commit."""
+    changes = next_state(claimed, outcome, now, config)
     with transaction():
-        row = Outbound.get_by_id(row_id)
-        if isinstance(outcome, Sent):
-            changes = {"status": "sent", "sent_at": now, "last_error": None}
-        elif isinstance(outcome, PermFail) or now - row.created_at >= timedelta(seconds=config.give_up_after):
-            changes = {"status": "failed", "last_error": outcome.reason}
-        else:
-            changes = {"next_attempt_at": now + retry_delay(row.attempts, config), "last_error": outcome.reason}
-        Outbound.update(**changes).where(Outbound.id == row_id).execute()
-        return changes.get("status", "queued")
+        Outbound.update(**changes).where(Outbound.id == claimed.id).execute()
+    return changes.get("status", "queued")
 
 
 async def flush(config: SmtpConfig, clock: Clock) -> FlushResult:
     """Send every due mail; returns what happened. A dead server leaves them queued for later."""
     total = FlushResult()
-    while ids := claim_due(clock.now()):
-        batch = await _send_batch(ids, config, clock)
+    while claimed := claim_due(clock.now()):
+        batch = await _send_batch(claimed, config, clock)
         total += batch
         if batch.retried and not batch.sent:
             break  # the server is refusing for now; the rest waits for the next flush
     return total
 
 
-async def _send_batch(ids: list[int], config: SmtpConfig, clock: Clock) -> FlushResult:
+async def _send_batch(claimed: list[Claimed], config: SmtpConfig, clock: Clock) -> FlushResult:
     try:
         async with SmtpSender(config) as smtp:
-            return sum([await _send_one(smtp, row_id, config, clock) for row_id in ids], FlushResult())
+            return sum([await _send_one(smtp, row, config, clock) for row in claimed], FlushResult())
     except SmtpError as exc:
-        log.warning("%s; %d mail(s) stay queued", exc, len(ids))
-        for row_id in ids:
-            record(row_id, TempFail(str(exc)), clock.now(), config)
-        return FlushResult(retried=len(ids))
+        log.warning("%s; %d mail(s) stay queued", exc, len(claimed))
+        for row in claimed:
+            record(row, TempFail(str(exc)), clock.now(), config)
+        return FlushResult(retried=len(claimed))
 
 
-async def _send_one(smtp: SmtpSender, row_id: int, config: SmtpConfig, clock: Clock) -> FlushResult:
-    row = Outbound.get_by_id(row_id)
-    outcome = await smtp.send(row.raw, row.sender, row.recipients.split(","))
-    status = record(row_id, outcome, clock.now(), config)
+async def _send_one(smtp: SmtpSender, claimed: Claimed, config: SmtpConfig, clock: Clock) -> FlushResult:
+    raw, sender, recipients = (Outbound.select(Outbound.raw, Outbound.sender, Outbound.recipients)
+                               .where(Outbound.id == claimed.id).tuples().get())
+    outcome = await smtp.send(bytes(raw), sender, recipients.split(","))
+    status = record(claimed, outcome, clock.now(), config)
     if status != "sent":
-        log.warning("outbox %s to %s: %s (%s)", row.id, row.recipients, status, outcome.reason)
+        log.warning("outbox %s to %s: %s (%s)", claimed.id, recipients, status, outcome.reason)
     return FlushResult(sent=status == "sent", retried=status == "queued", failed=status == "failed")

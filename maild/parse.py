@@ -43,7 +43,7 @@ from maild.header_decoding import decode_header_value, param_text
 from maild.html_text import html_to_text
 from maild.message_ids import message_ids, normalise_message_id, read_id_list, read_message_id
 from maild.mime_parts import Attachment, body_html, body_text, collect_parts
-from maild.mime_tree import PARSER, charset_hint, stdlib_defects
+from maild.mime_tree import PARSER, charset_hint, parse_message, stdlib_defects
 from maild.subjects import strip_reply_prefixes
 
 __all__ = [
@@ -82,7 +82,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     """Parse a raw message; never raises, records defects instead."""
     data = _as_bytes(raw)
     try:
-        return _build(PARSER.parsebytes(data))
+        return _build(parse_message(data))
     except Exception as exc:  # noqa: BLE001 - any input must yield a value
         failure = f"MIME structure unparseable: {type(exc).__name__}: {exc}"
     try:

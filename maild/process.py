@@ -67,7 +67,7 @@ class Processor:
 
     def handle(self, row: Inbound) -> None:
         now = self.clock.now()
-        mail = parse_mail(bytes(row.raw))
+        mail = parse_mail(store.raw_mail(row.message_key))
         screening = self._screen(mail, now)
         match = correlate(mail, store.tickets_for_message_ids(thread_ids(mail)),
                           store.tagged_ticket(subject_tag(mail.subject)))

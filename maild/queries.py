@@ -9,6 +9,7 @@ from peewee import JOIN, fn
 
 from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket
 from .parse import parse_mail
+from .store import raw_mail
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -61,7 +62,7 @@ def quarantined() -> list[dict[str, Any]]:
 
 
 def _quarantined(row: Inbound) -> dict[str, Any]:
-    mail = parse_mail(bytes(row.raw))
+    mail = parse_mail(raw_mail(row.message_key))
     return {"id": row.id, "message_key": row.message_key, "fetched_at": _iso(row.fetched_at),
             "attempts": row.attempts, "error": row.error, "size": row.size,
             "from": mail.sender.address if mail.sender else "", "subject": mail.subject}

@@ -18,6 +18,7 @@ from .models import (
     MailboxCursor,
     Outbound,
     Participant,
+    RawMail,
     StoredAttachment,
     Ticket,
     TicketSerial,
@@ -43,11 +44,18 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
     """Insert the mails not yet stored (the unique key makes a re-fetch a no-op); returns how many were new."""
     new = 0
     for mail in mails:
-        inserted = (Inbound.insert(message_key=mail.message_key, raw=mail.raw, size=len(mail.raw),
-                                   mailbox=mailbox, uid=mail.uid, fetched_at=now)
+        inserted = (Inbound.insert(message_key=mail.message_key, size=len(mail.raw), mailbox=mailbox,
+                                   uid=mail.uid, fetched_at=now)
                     .on_conflict_ignore().as_rowcount().execute())
-        new += 1 if inserted else 0
+        if inserted:
+            RawMail.insert(message_key=mail.message_key, raw=mail.raw).on_conflict_ignore().execute()
+            new += 1
     return new
+
+
+def raw_mail(message_key: str) -> bytes:
+    raw = RawMail.select(RawMail.raw).where(RawMail.message_key == message_key).scalar()
+    return raw if isinstance(raw, bytes) else bytes(raw)  # PostgreSQL hands back a memoryview
 
 
 def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
