@@ -33,7 +33,7 @@ class ImapConfig:
     idle: bool = True
     poll_interval: int = 60
     idle_timeout: int = 300
-    batch_size: int = 50
+    batch_size: int = 200
     timeout: int = 60
 
 

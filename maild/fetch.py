@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 BATCH_BYTES = 8 * 1024 * 1024  # bounds memory: a few large mails per round trip, not all
 
 
-def fetch_new(mailbox: ImapMailbox, clock: Clock, batch_size: int = 50) -> int:
+def fetch_new(mailbox: ImapMailbox, clock: Clock, batch_size: int) -> int:
     """Store every mail past the cursor; returns how many were new to the store."""
     known_validity, last_uid = mailbox_cursor(mailbox.name)
     if known_validity is not None and known_validity != mailbox.uidvalidity:

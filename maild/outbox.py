@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 
 from .clock import Clock
 from .config import SmtpConfig
@@ -35,7 +34,7 @@ class FlushResult:
         return FlushResult(self.sent + other.sent, self.retried + other.retried, self.failed + other.failed)
 
 
-def enqueue(*, dedupe_key: str, message: EmailMessage, message_id: str, kind: str, sender: str,
+def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str,
             recipients: list[str], now: datetime, ticket: Ticket | None = None,
             rate_key: str | None = None) -> Outbound | None:
     """Queue a mail once per dedupe key (the unique index backs this check); None when that key
@@ -43,7 +42,7 @@ def enqueue(*, dedupe_key: str, message: EmailMessage, message_id: str, kind: st
     if Outbound.select().where(Outbound.dedupe_key == dedupe_key).exists():
         return None
     return Outbound.create(dedupe_key=dedupe_key, message_id=message_id, ticket=ticket, kind=kind, sender=sender,
-                           recipients=",".join(recipients), rate_key=rate_key, raw=message.as_bytes(),
+                           recipients=",".join(recipients), rate_key=rate_key, raw=raw,
                            next_attempt_at=now, created_at=now)
 
 

@@ -136,7 +136,7 @@ class Processor:
                        f"[{ticket.number}] {ticket.subject}", mail.message_id, tuple(references),
                        helpdesk.loop_header)
         message_id = new_message_id(helpdesk.address)
-        outbound = enqueue(dedupe_key=f"ack:{row.message_key}", message=compose(out, body, message_id, now),
+        outbound = enqueue(dedupe_key=f"ack:{row.message_key}", raw=compose(out, body, message_id, now),
                            message_id=message_id, kind="ack", sender=helpdesk.address,
                            recipients=[recipient.address], now=now, ticket=ticket, rate_key=recipient.key)
         if outbound is not None:
