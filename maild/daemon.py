@@ -92,9 +92,11 @@ class Daemon:
                                       self._stop.is_set, lambda: self._beat("mail"))
 
     def _process_pending(self) -> None:
-        while not self._stop.is_set() and self.app.processor.process_next():
+        def after_each() -> None:
             self._beat("mail")
             self._wake()
+
+        self.app.processor.process_pending(self._stop.is_set, after_each)
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds

@@ -128,10 +128,19 @@ class ImapMailbox:
             with translated("noop"):
                 self.client.noop()
 
+    def _announced_meanwhile(self) -> bool:
+        """Did the server announce new mail (EXISTS) in answer to an earlier command, or before
+        its "+ idling"? imaplib files such lines away, and IDLE would not repeat them."""
+        pending = self.client._imap.untagged_responses  # imapclient exposes no public view
+        return bool(pending.pop("EXISTS", None) or pending.pop("RECENT", None))
+
     def _idle(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
         deadline = time.monotonic() + timeout
         with translated("IDLE"):
             self.client.idle()
+            if self._announced_meanwhile():
+                self.client.idle_done()
+                return
             try:
                 while time.monotonic() < deadline and not should_stop():
                     tick()

@@ -10,6 +10,7 @@ import logging
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from .attachments import AttachmentStore
 from .clock import Clock
@@ -42,32 +43,38 @@ class Processor:
     def screen_policy(self) -> ScreenPolicy:
         return ScreenPolicy(self.config.helpdesk.loop_header, self.config.screen.auto_reply_limit)
 
-    def process_pending(self) -> int:
-        """Process every stored mail not yet done; returns how many were taken."""
+    def process_pending(self, should_stop: Callable[[], bool] = lambda: False,
+                        after_each: Callable[[], None] = lambda: None) -> int:
+        """Process every stored mail not yet done, one transaction each; returns how many."""
         count = 0
-        while self.process_next():
-            count += 1
-        return count
-
-    def process_next(self) -> bool:
         with transaction():  # the attempt is counted before the work, so a crash is remembered
             inbound_id = store.claim_inbound(self.config.processing.max_attempts)
-        if inbound_id is None:
-            return False
+        while inbound_id is not None and not should_stop():
+            inbound_id = self._process(inbound_id)
+            count += 1
+            after_each()
+        if inbound_id is not None:  # stopping: the claimed mail was not tried, so it used no attempt
+            with transaction():
+                store.release_inbound(inbound_id)
+        return count
+
+    def _process(self, inbound_id: int) -> int | None:
+        """Process one mail; returns the next one, claimed in the same commit as this result."""
         try:
             with transaction():
-                row = store.lock_new_inbound(inbound_id)
-                if row is not None:  # None: a second maild process got there first
-                    self.handle(row)
+                locked = store.lock_new_inbound(inbound_id)
+                if locked is not None:  # None: a second maild process got there first
+                    self.handle(*locked)
+                return store.claim_inbound(self.config.processing.max_attempts)
         except Exception as exc:  # any fault in any step: keep the mail, report it, go on
             log.error("mail %s quarantined: %s", inbound_id, describe_fault(exc))
             with transaction():
                 store.quarantine(inbound_id, describe_fault(exc))
-        return True
+                return store.claim_inbound(self.config.processing.max_attempts)
 
-    def handle(self, row: Inbound) -> None:
+    def handle(self, row: Inbound, raw: bytes) -> None:
         now = self.clock.now()
-        mail = parse_mail(store.raw_mail(row.message_key))
+        mail = parse_mail(raw)
         screening = self._screen(mail, now)
         match = correlate(mail, store.tickets_for_message_ids(thread_ids(mail)),
                           store.tagged_ticket(subject_tag(mail.subject)))

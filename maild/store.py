@@ -83,12 +83,22 @@ def claim_inbound(max_attempts: int) -> int | None:
         return row.id
 
 
-def lock_new_inbound(inbound_id: int) -> Inbound | None:
-    """The mail, locked for this transaction, unless another process has finished it meanwhile."""
-    query = Inbound.select().where((Inbound.id == inbound_id) & (Inbound.status == "new"))
+def release_inbound(inbound_id: int) -> None:
+    Inbound.update(attempts=Inbound.attempts - 1).where((Inbound.id == inbound_id) & (Inbound.attempts > 0)).execute()
+
+
+def lock_new_inbound(inbound_id: int) -> tuple[Inbound, bytes] | None:
+    """The mail and its bytes, locked for this transaction, unless another process has
+    finished it meanwhile."""
+    query = (Inbound.select(Inbound, RawMail.raw)
+             .join(RawMail, on=(RawMail.message_key == Inbound.message_key))
+             .where((Inbound.id == inbound_id) & (Inbound.status == "new")).objects())
     if is_postgresql():
         query = query.for_update()
-    return query.first()
+    row = query.first()
+    if row is None:
+        return None
+    return row, row.raw if isinstance(row.raw, bytes) else bytes(row.raw)  # PostgreSQL: a memoryview
 
 
 def quarantine(inbound_id: int, error: str) -> None:
@@ -157,8 +167,9 @@ def record_intake(ticket: Ticket, body: str, received_at: datetime, now: datetim
 
 def add_participants(ticket: Ticket, addresses: dict[str, str]) -> None:
     """`addresses`: lower-cased address → role; already known ones are kept as they are."""
-    for address, role in addresses.items():
-        Participant.insert(ticket=ticket, address=address, role=role).on_conflict_ignore().execute()
+    rows = [{"ticket": ticket, "address": address, "role": role} for address, role in addresses.items()]
+    if rows:
+        Participant.insert_many(rows).on_conflict_ignore().execute()
 
 
 def add_article(ticket: Ticket, direction: str, sender: str, recipients: str, subject: str, body: str,
