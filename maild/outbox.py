@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import fast_insert
 from .clock import Clock
 from .config import SmtpConfig
 from .db import is_postgresql, transaction
@@ -41,9 +42,9 @@ def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: 
     was queued before."""
     if Outbound.select().where(Outbound.dedupe_key == dedupe_key).exists():
         return None
-    return Outbound.create(dedupe_key=dedupe_key, message_id=message_id, ticket=ticket, kind=kind, sender=sender,
-                           recipients=",".join(recipients), rate_key=rate_key, raw=raw,
-                           next_attempt_at=now, created_at=now)
+    return fast_insert.insert(Outbound, dedupe_key=dedupe_key, message_id=message_id, ticket=ticket, kind=kind,
+                              sender=sender, recipients=",".join(recipients), rate_key=rate_key, raw=raw,
+                              next_attempt_at=now, created_at=now)
 
 
 def retry_delay(attempts: int, config: SmtpConfig) -> timedelta:

@@ -8,6 +8,7 @@ from typing import Iterable
 
 from peewee import fn
 
+from . import fast_insert
 from .correlate import TaggedTicket
 from .db import is_postgresql
 from .models import (
@@ -138,8 +139,8 @@ def ticket_by_number(number: str) -> Ticket | None:
 
 
 def automatic_mails_since(address: str, since: datetime) -> int:
-    return (Outbound.select().where((Outbound.rate_key == address) & (Outbound.created_at >= since))
-            .count())
+    return (Outbound.select(fn.COUNT(Outbound.id))
+            .where((Outbound.rate_key == address) & (Outbound.created_at >= since)).scalar())
 
 
 # -- tickets ----------------------------------------------------------------------------------
@@ -155,12 +156,12 @@ def next_ticket_number(day: date) -> str:
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
                 now: datetime) -> Ticket:
-    return Ticket.create(number=number, status="new", customer=customer, customer_name=customer_name,
+    return fast_insert.insert(Ticket, number=number, status="new", customer=customer, customer_name=customer_name,
                          subject=subject, language=language, created_at=now, updated_at=now)
 
 
 def record_intake(ticket: Ticket, body: str, received_at: datetime, now: datetime) -> Intake:
-    return Intake.create(ticket=ticket, customer_address=ticket.customer, customer_name=ticket.customer_name,
+    return fast_insert.insert(Intake, ticket=ticket, customer_address=ticket.customer, customer_name=ticket.customer_name,
                          subject=ticket.subject, body=body, channel=ticket.channel, received_at=received_at,
                          recorded_at=now)
 
@@ -175,13 +176,13 @@ def add_participants(ticket: Ticket, addresses: dict[str, str]) -> None:
 def add_article(ticket: Ticket, direction: str, sender: str, recipients: str, subject: str, body: str,
                 now: datetime, message_id: str | None = None, inbound: Inbound | None = None,
                 outbound: Outbound | None = None, screened: str | None = None) -> Article:
-    return Article.create(ticket=ticket, direction=direction, sender=sender, recipients=recipients,
+    return fast_insert.insert(Article, ticket=ticket, direction=direction, sender=sender, recipients=recipients,
                           subject=subject, body=body, created_at=now, message_id=message_id,
                           inbound=inbound, outbound=outbound, screened=screened)
 
 
 def add_attachment(article: Article, filename: str, content_type: str, size: int, path: str) -> None:
-    StoredAttachment.create(article=article, filename=filename, content_type=content_type, size=size, path=path)
+    fast_insert.insert(StoredAttachment, article=article, filename=filename, content_type=content_type, size=size, path=path)
 
 
 def touch_ticket(ticket: Ticket, now: datetime, status: str | None) -> None:
@@ -192,7 +193,7 @@ def touch_ticket(ticket: Ticket, now: datetime, status: str | None) -> None:
 
 
 def add_event(ticket: Ticket, now: datetime, kind: str, actor: str, detail: str = "") -> None:
-    Event.create(ticket=ticket, at=now, kind=kind, actor=actor, detail=detail)
+    fast_insert.insert(Event, ticket=ticket, at=now, kind=kind, actor=actor, detail=detail)
 
 
 def message_count(ticket: Ticket) -> int:
