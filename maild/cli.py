@@ -167,7 +167,8 @@ def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
     if not done:
         print(f"maild: mail {args.id} is not in quarantine", file=sys.stderr)
         return 1
-    print(f"mail {args.id} queued again; the next `maild once` or the running daemon processes it")
+    print(f"mail {args.id} queued again: the next `maild once` takes it, a running daemon with its next mail "
+          f"or within imap.idle_timeout")
     return 0
 
 
