@@ -7,6 +7,7 @@ import gc
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .attachments import AttachmentStore
 from .clock import Clock, SystemClock
@@ -16,11 +17,10 @@ from .fetch import fetch_new
 from .imap import ImapMailbox
 from .outbox import FlushResult, flush
 from .process import Processor
-from .render import Renderer, default_templates_dir
+from .render import renderer_for
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_KINDS = ("ack",)
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,15 @@ class App:
         self.clock = clock or SystemClock()
         self.db = open_database(config.database.url)
         state = Path(config.helpdesk.state_dir)
-        templates = Path(config.helpdesk.templates_dir) if config.helpdesk.templates_dir else default_templates_dir()
-        renderer = Renderer(templates)
-        renderer.check(TEMPLATE_KINDS)
+        renderer = renderer_for(config.helpdesk)  # a missing or broken template stops maild at start
         self.processor = Processor(config, self.clock, renderer, AttachmentStore(state / "attachments"))
         tune_garbage_collector()
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)
 
-    def fetch(self, mailbox: ImapMailbox) -> int:
-        return fetch_new(mailbox, self.clock, self.config.imap.batch_size)
+    def fetch(self, mailbox: ImapMailbox, progress: Callable[[], bool] = lambda: True) -> int:
+        return fetch_new(mailbox, self.clock, self.config.imap.batch_size, progress)
 
     def process(self) -> int:
         return self.processor.process_pending()

@@ -29,6 +29,3 @@ class AttachmentStore:
             partial.write_bytes(attachment.payload)
             os.replace(partial, target)
         return str(relative)
-
-    def path(self, relative: str) -> Path:
-        return self.root / relative

@@ -14,6 +14,7 @@ from . import __version__, queries
 from .config import Config, load_config
 from .db import open_database, redact, transaction
 from .errors import ConfigError, MaildError
+from .render import KINDS, renderer_for
 
 DEFAULT_CONFIG = "/etc/maild/maild.toml"
 
@@ -40,7 +41,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("--version", action="version", version=f"maild {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("check-config", help="validate the file, then try IMAP, SMTP and the database")
+    check = sub.add_parser("check-config", help="validate the file and templates, then try the database, IMAP and SMTP")
+    check.add_argument("--offline", action="store_true",
+                       help="only the file and the templates (for a pre-start check before the network is up)")
     sub.add_parser("once", help="fetch every new mail, process it, send what is due, exit")
     sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM")
     tickets = sub.add_parser("tickets", help="one line per ticket")
@@ -67,8 +70,10 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
-    checks = [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
-              ("smtp", lambda: asyncio.run(smtp_probe(config.smtp)))]
+    checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS))]
+    if not args.offline:
+        checks += [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
+                   ("smtp", lambda: asyncio.run(smtp_probe(config.smtp)))]
     failed = 0
     for name, check in checks:
         try:
@@ -168,7 +173,7 @@ def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
         print(f"maild: mail {args.id} is not in quarantine", file=sys.stderr)
         return 1
     print(f"mail {args.id} queued again: the next `maild once` takes it, a running daemon with its next mail "
-          f"or within imap.idle_timeout")
+          f"or within imap.idle_timeout (imap.poll_interval without IDLE)")
     return 0
 
 

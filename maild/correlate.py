@@ -46,6 +46,8 @@ def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
     """The Message-IDs a mail answers, nearest first; for a bounce (RFC 3464) also the ids in the
     returned original, so a bounced acknowledgement lands on its ticket."""
     ids = list(mail.in_reply_to) + list(reversed(mail.references))
+    if mail.content_type != "multipart/report":
+        return tuple(dict.fromkeys(ids))  # a forwarded copy of our mail is no answer to it
     for attachment in mail.attachments:
         if attachment.content_type in RETURNED_TYPES:
             ids += returned_message_id(attachment.payload)

@@ -49,11 +49,15 @@ class Daemon:
             self._loop.add_signal_handler(signum, self.stop)
         self.notifier.notify("READY=1")
         log.info("maild running on %s", self.app.config.imap.host)
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(asyncio.to_thread(self._mail_loop))
-            tasks.create_task(self._outbox_loop())
-            if self.notifier.watchdog_seconds:
-                tasks.create_task(self._watchdog_loop(self.notifier.watchdog_seconds / 2))
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                tasks.create_task(asyncio.to_thread(self._mail_loop))
+                tasks.create_task(self._outbox_loop())
+                if self.notifier.watchdog_seconds:
+                    tasks.create_task(self._watchdog_loop(self.notifier.watchdog_seconds / 2))
+        finally:
+            # A loop that failed must not leave the mail thread running with nobody sending.
+            self._stop.set()
 
     def _beat(self, loop: str) -> None:
         self._heartbeats[loop] = time.monotonic()
@@ -86,10 +90,14 @@ class Daemon:
         with self.app.mailbox() as mailbox:
             mailbox.ensure_processed_folder()
             while not self._stop.is_set():
-                self.app.fetch(mailbox)
+                self.app.fetch(mailbox, self._still_running)
                 self._process_pending()
                 mailbox.wait_for_mail(config.idle_timeout if config.idle else config.poll_interval,
                                       self._stop.is_set, lambda: self._beat("mail"))
+
+    def _still_running(self) -> bool:
+        self._beat("mail")
+        return not self._stop.is_set()
 
     def _process_pending(self) -> None:
         def after_each() -> None:

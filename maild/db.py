@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from peewee import Database, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
 
 from .errors import StoreError
@@ -75,11 +75,17 @@ def redact(url: str) -> str:
 @contextmanager
 def transaction() -> Iterator[None]:
     """One write transaction. SQLite takes the write lock at BEGIN so that two processes
-    never deadlock upgrading a read lock; PostgreSQL relies on row locks."""
+    never deadlock upgrading a read lock; PostgreSQL relies on row locks.
+
+    A fault of the database itself (gone, locked, out of space) becomes StoreError: the caller
+    retries later instead of blaming the mail in hand."""
     db = database.obj
     kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
-    with db.atomic(**kwargs):
-        yield
+    try:
+        with db.atomic(**kwargs):
+            yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(f"database: {exc}") from exc
 
 
 def is_postgresql() -> bool:

@@ -2,7 +2,8 @@
 
     MaildError
     ├── ConfigError        a bad or unknown key in the TOML file; names the dotted key
-    ├── StoreError         the database could not be opened or migrated
+    ├── TemplateFault      a template is missing or does not compile
+    ├── StoreError         the database could not be opened, or failed under a transaction
     └── AdapterError       a side-effect adapter failed; foreign exceptions are translated here
         ├── ImapError      login, select, fetch or IDLE failed
         └── SmtpError      the SMTP connection itself could not be set up
@@ -21,6 +22,10 @@ class ConfigError(MaildError):
 
 
 class StoreError(MaildError):
+    pass
+
+
+class TemplateFault(MaildError):
     pass
 
 

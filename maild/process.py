@@ -18,12 +18,13 @@ from .compose import Outgoing, compose, new_message_id
 from .config import Config
 from .correlate import correlate, subject_tag, thread_ids
 from .db import transaction
+from .errors import StoreError
 from .language import detect_language
 from .models import Inbound, Ticket
 from .outbox import enqueue
 from .parse import Address, ParsedMail, parse_mail, strip_reply_prefixes
 from .render import Renderer
-from .screen import ScreenPolicy, Screening, screen
+from .screen import ScreenPolicy, Screening, reply_address, reply_target, screen
 from .tickets import Decision, decide
 from . import store
 
@@ -66,10 +67,13 @@ class Processor:
                 if locked is not None:  # None: a second maild process got there first
                     self.handle(*locked)
                 return store.claim_inbound(self.config.processing.max_attempts)
-        except Exception as exc:  # any fault in any step: keep the mail, report it, go on
-            log.error("mail %s quarantined: %s", inbound_id, describe_fault(exc))
+        except StoreError:
+            raise  # the database failed, not the mail: the caller retries later
+        except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
+            fault = describe_fault(exc)
+            log.error("mail %s quarantined: %s", inbound_id, fault)
             with transaction():
-                store.quarantine(inbound_id, describe_fault(exc))
+                store.quarantine(inbound_id, fault)
                 return store.claim_inbound(self.config.processing.max_attempts)
 
     def handle(self, row: Inbound, raw: bytes) -> None:
@@ -85,6 +89,8 @@ class Processor:
             return
         ticket = self._open_ticket(row, mail, now) if decision.open_ticket else current
         assert ticket is not None
+        if match.note:  # e.g. a subject tag from someone not on that ticket: show staff why
+            store.add_event(ticket, now, "tag-refused", "maild", match.note)
         self._add_customer_article(ticket, row, mail, screening, now)
         if not decision.open_ticket:
             store.touch_ticket(ticket, now, decision.status)
@@ -95,8 +101,8 @@ class Processor:
 
     def _screen(self, mail: ParsedMail, now: datetime) -> Screening:
         since = now - timedelta(seconds=self.config.screen.auto_reply_window)
-        sender = _sender_key(mail)
-        recent = store.automatic_mails_since(sender, since) if sender else 0
+        answer_to = reply_address(mail).lower()  # the key every answer is counted under
+        recent = store.automatic_mails_since(answer_to, since) if answer_to else 0
         return screen(mail, self.screen_policy, recent)
 
     def _open_ticket(self, row: Inbound, mail: ParsedMail, now: datetime) -> Ticket:
@@ -130,7 +136,7 @@ class Processor:
 
     def _acknowledge(self, ticket: Ticket, row: Inbound, mail: ParsedMail, now: datetime) -> None:
         helpdesk = self.config.helpdesk
-        recipient = mail.reply_to[0] if mail.reply_to else mail.sender
+        recipient = reply_target(mail)
         assert recipient is not None  # screening answers only mail with an answerable address
         context = {
             "number": ticket.number, "subject": ticket.subject, "customer_name": ticket.customer_name,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from peewee import JOIN, fn
@@ -78,6 +78,8 @@ def status() -> dict[str, Any]:
     last_fetch = MailboxCursor.select(fn.MAX(MailboxCursor.last_fetch_at)).scalar()
     if isinstance(last_fetch, str):  # SQLite hands back MAX() of a datetime column as text
         last_fetch = datetime.fromisoformat(last_fetch)
+    if last_fetch is not None and last_fetch.tzinfo is None:  # stored as naive UTC
+        last_fetch = last_fetch.replace(tzinfo=timezone.utc)
     return {
         "mails": sum(inbound.values()),
         "pending": inbound.get("new", 0),

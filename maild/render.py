@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
+from .config import HelpdeskConfig
+from .errors import TemplateFault
+
 LANGUAGES = ("zh", "en")
+KINDS = ("ack",)  # the mails maild writes; each has a .txt and an .html template per language
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,13 @@ def default_templates_dir() -> Path:
     """The checkout's `templates/`, else the copy `pip install` put under the prefix."""
     checkout = Path(__file__).resolve().parent.parent / "templates"
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "maild" / "templates"
+
+
+def renderer_for(helpdesk: HelpdeskConfig) -> "Renderer":
+    """The configured templates (or the shipped ones), every one of them loaded once."""
+    renderer = Renderer(Path(helpdesk.templates_dir) if helpdesk.templates_dir else default_templates_dir())
+    renderer.check(KINDS)
+    return renderer
 
 
 class Renderer:
@@ -42,9 +53,14 @@ class Renderer:
         html = self._env.get_template(f"{language}/{kind}.html").render(context)
         return Rendered(text, html)
 
-    def check(self, kinds: tuple[str, ...]) -> None:
-        """Load every template once, so a syntax error shows at start, not at the first mail."""
-        for language in LANGUAGES:
-            for kind in kinds:
-                for suffix in ("txt", "html"):
-                    self._env.get_template(f"{language}/{kind}.{suffix}")
+    def check(self, kinds: tuple[str, ...]) -> str:
+        """Load every template once, so a missing file or a syntax error shows at start, not at
+        the first mail."""
+        names = [f"{language}/{kind}.{suffix}" for language in LANGUAGES for kind in kinds
+                 for suffix in ("txt", "html")]
+        for name in names:
+            try:
+                self._env.get_template(name)
+            except TemplateError as exc:
+                raise TemplateFault(f"template {self.templates_dir / name}: {exc}") from exc
+        return f"{len(names)} templates in {self.templates_dir} ok"

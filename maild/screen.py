@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .parse import ParsedMail
+from .parse import Address, ParsedMail
 
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
 # RFC 5321 §4.1.2 Mailbox, dot-atom form and ASCII only: what any SMTP server accepts in RCPT TO.
@@ -48,15 +48,12 @@ def is_our_loop(mail: ParsedMail, policy: ScreenPolicy) -> bool:
 
 
 def is_bounce(mail: ParsedMail, policy: ScreenPolicy) -> bool:
-    # RFC 3464 delivery status notifications, and RFC 5321 §4.5.5: a null reverse-path
-    # marks a notification that must never be answered.
-    # RFC 6522: multipart/report is only ever a machine's report (DSN, MDN, feedback).
+    # RFC 6522: multipart/report is only ever a machine's report (DSN, MDN, feedback), and
+    # RFC 5321 §4.5.5: a null reverse-path marks a notification that must never be answered.
     if mail.content_type == "multipart/report" or mail.return_path == "":
         return True
     sender = mail.sender.key if mail.sender else ""
-    if DAEMON_SENDERS.match(sender) or DAEMON_SENDERS.match(mail.return_path or ""):
-        return True
-    return bool(BOUNCE_SUBJECTS.match(mail.subject))
+    return bool(DAEMON_SENDERS.match(sender) or DAEMON_SENDERS.match(mail.return_path or ""))
 
 
 def is_auto_reply(mail: ParsedMail, policy: ScreenPolicy) -> bool:
@@ -66,14 +63,21 @@ def is_auto_reply(mail: ParsedMail, policy: ScreenPolicy) -> bool:
         return True
     if (mail.header("precedence") or "").strip().lower() == "auto_reply":
         return True
-    markers = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
-    if any(mail.header(name) is not None for name in markers):
+    if any(mail.header(name) is not None for name in ("x-autoreply", "x-autorespond")):
         return True
     if (mail.header("x-qq-auto-reply") or "").strip().lower() in ("true", "yes", "1"):
         return True
-    if (mail.header("x-apple-action") or "").strip().upper() == "VACATION":
-        return True
-    return bool(AUTO_REPLY_SUBJECTS.match(mail.subject))
+    return (mail.header("x-apple-action") or "").strip().upper() == "VACATION"
+
+
+def looks_automatic(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    """Only the subject says bounce or out-of-office: a person might have written it."""
+    return bool(BOUNCE_SUBJECTS.match(mail.subject) or AUTO_REPLY_SUBJECTS.match(mail.subject))
+
+
+def asks_for_no_answer(mail: ParsedMail, policy: ScreenPolicy) -> bool:
+    # Exchange's X-Auto-Response-Suppress asks us not to answer; people's Outlook sets it too.
+    return mail.header("x-auto-response-suppress") is not None
 
 
 def is_bulk(mail: ParsedMail, policy: ScreenPolicy) -> bool:
@@ -81,19 +85,26 @@ def is_bulk(mail: ParsedMail, policy: ScreenPolicy) -> bool:
     return precedence in BULK_PRECEDENCE or mail.header("list-id") is not None
 
 
-# (reason, rule, opens a ticket). A list or bulk mail may still be a customer's problem
-# (a support alias on a mailing list); a bounce or an auto-reply never is.
+# (reason, rule, opens a ticket). Only hard evidence of a machine keeps a mail from opening a
+# ticket; on weaker signs (a subject, a list, a request not to answer) a person may have
+# written, so the team sees it, unanswered.
 RULES: tuple[tuple[str, Callable[[ParsedMail, ScreenPolicy], bool], bool], ...] = (
     ("own-loop", is_our_loop, False),
     ("bounce", is_bounce, False),
     ("auto-reply", is_auto_reply, False),
+    ("looks-automatic", looks_automatic, True),
+    ("no-answer-asked", asks_for_no_answer, True),
     ("bulk", is_bulk, True),
 )
 
 
-def reply_address(mail: ParsedMail) -> str:
+def reply_target(mail: ParsedMail) -> Address | None:
     """Where an answer goes: the first Reply-To, else From."""
-    target = mail.reply_to[0] if mail.reply_to else mail.sender
+    return mail.reply_to[0] if mail.reply_to else mail.sender
+
+
+def reply_address(mail: ParsedMail) -> str:
+    target = reply_target(mail)
     return target.address if target else ""
 
 

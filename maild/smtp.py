@@ -86,10 +86,6 @@ class SmtpSender:
             return classify(code, f"{code} {message}")
         return Sent(response)
 
-    @property
-    def connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
-
 
 def classify(code: int, reason: str) -> Outcome:
     # RFC 5321 §4.2.1: 4yz is transient, 5yz permanent.

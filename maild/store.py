@@ -73,8 +73,11 @@ def claim_inbound(max_attempts: int) -> int | None:
     """The next mail to process, its attempt counted; one that already used up its attempts
     (it crashed the process each time) is quarantined instead of being tried again."""
     while True:
-        row = (Inbound.select(Inbound.id, Inbound.attempts).where(Inbound.status == "new")
-               .order_by(Inbound.id).first())
+        query = (Inbound.select(Inbound.id, Inbound.attempts).where(Inbound.status == "new")
+                 .order_by(Inbound.id).limit(1))
+        if is_postgresql():  # skip a mail another maild process holds (it is processing it)
+            query = query.for_update("FOR UPDATE SKIP LOCKED")
+        row = query.first()
         if row is None:
             return None
         if row.attempts >= max_attempts:
@@ -103,7 +106,8 @@ def lock_new_inbound(inbound_id: int) -> tuple[Inbound, bytes] | None:
 
 
 def quarantine(inbound_id: int, error: str) -> None:
-    Inbound.update(status="quarantined", error=error).where(Inbound.id == inbound_id).execute()
+    Inbound.update(status="quarantined", error=error).where(
+        (Inbound.id == inbound_id) & (Inbound.status == "new")).execute()
 
 
 def requeue(inbound_id: int) -> bool:
@@ -194,7 +198,3 @@ def touch_ticket(ticket: Ticket, now: datetime, status: str | None) -> None:
 
 def add_event(ticket: Ticket, now: datetime, kind: str, actor: str, detail: str = "") -> None:
     fast_insert.insert(Event, ticket=ticket, at=now, kind=kind, actor=actor, detail=detail)
-
-
-def message_count(ticket: Ticket) -> int:
-    return Article.select(fn.COUNT(Article.id)).where(Article.ticket == ticket).scalar()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 from maild import queries
 
 from .mails import chinese_mail, customer_mail
@@ -88,3 +90,43 @@ def test_a_bounced_acknowledgement_is_attached_to_its_ticket_without_an_answer(a
     ticket = queries.ticket_detail("TS20261125001")
     assert [m["screened"] for m in ticket["messages"]] == [None, None, "bounce"]
     assert len(smtp_sink.messages) == 1
+
+
+def test_the_rate_limit_counts_the_address_answers_go_to(app, dovecot, smtp_sink) -> None:
+    for n in range(12):  # a different From each time, one Reply-To: the answers would all land there
+        dovecot.append(customer_mail(subject=f"Problem {n}", sender=f"form{n}@customer.example",
+                                     headers={"Reply-To": "victim@elsewhere.example"}))
+    app.once()
+    assert len(queries.list_tickets()) == 12
+    assert [r.rcpt_tos for r in smtp_sink.messages] == [("victim@elsewhere.example",)] * 10
+
+
+def test_a_person_asking_for_no_auto_answer_still_gets_a_ticket(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail(headers={"X-Auto-Response-Suppress": "OOF, AutoReply"}))
+    app.once()
+    assert len(queries.list_tickets()) == 1
+    assert smtp_sink.messages == []
+
+
+def test_a_customer_writing_about_a_bounce_gets_a_ticket_but_no_automatic_answer(app, dovecot,
+                                                                                 smtp_sink) -> None:
+    dovecot.append(chinese_mail(subject="退信问题：发给合作伙伴的邮件都被退回"))
+    app.once()
+    assert [t["subject"] for t in queries.list_tickets()] == ["退信问题：发给合作伙伴的邮件都被退回"]
+    assert smtp_sink.messages == []
+
+
+def test_forwarding_our_mail_as_an_attachment_does_not_reach_its_ticket(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    app.once()
+    [ack] = smtp_sink.wait_for(1)
+    forward = EmailMessage()
+    forward["From"] = "mallory@evil.example"
+    forward["To"] = "support@example.com"
+    forward["Subject"] = "look at this"
+    forward["Message-ID"] = "<fwd-1@evil.example>"
+    forward.set_content("see attached")
+    forward.add_attachment(ack.data, maintype="message", subtype="rfc822")
+    dovecot.append(forward.as_bytes())
+    app.once()
+    assert [t["customer"] for t in queries.list_tickets()] == ["alice@customer.example", "mallory@evil.example"]

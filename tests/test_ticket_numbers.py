@@ -5,8 +5,6 @@ from __future__ import annotations
 import multiprocessing
 from datetime import date
 
-import pytest
-
 from maild.db import open_database, transaction
 from maild.store import next_ticket_number
 from maild.tickets import ticket_number
@@ -38,12 +36,11 @@ def _allocate(url: str, count: int, queue) -> None:
     queue.put(numbers)
 
 
-@pytest.mark.parametrize("processes", [2])
-def test_two_processes_never_get_the_same_number(database_url, processes) -> None:
+def test_two_processes_never_get_the_same_number(database_url) -> None:
     open_database(database_url)  # create the tables before the race
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    workers = [context.Process(target=_allocate, args=(database_url, 100, queue)) for _ in range(processes)]
+    workers = [context.Process(target=_allocate, args=(database_url, 100, queue)) for _ in range(2)]
     for worker in workers:
         worker.start()
     numbers = [n for _ in workers for n in queue.get(timeout=60)]
