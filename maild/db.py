@@ -38,9 +38,10 @@ SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating 
 
 
 def create_tables(db: Database) -> None:
-    """Create missing tables. Two processes starting on an empty PostgreSQL database would race
-    on CREATE TABLE IF NOT EXISTS, so there they take turns under an advisory lock."""
-    with db.atomic():
+    """Create missing tables. Two processes starting on an empty database would race on
+    CREATE TABLE IF NOT EXISTS, so they take turns: SQLite by taking the write lock at BEGIN,
+    PostgreSQL under an advisory lock."""
+    with transaction():
         if isinstance(db, PostgresqlDatabase):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         db.create_tables(TABLES, safe=True)
