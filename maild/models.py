@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from peewee import (
     BigIntegerField,
     BlobField,
-    BooleanField,
     CharField,
     DatabaseProxy,
     DateTimeField,

@@ -25,7 +25,7 @@ from .outbox import enqueue
 from .parse import Address, ParsedMail, parse_mail, strip_reply_prefixes
 from .render import Renderer
 from .screen import ScreenPolicy, Screening, reply_address, reply_target, screen
-from .tickets import Decision, decide
+from .tickets import decide
 from . import store
 
 log = logging.getLogger(__name__)
