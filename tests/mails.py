@@ -39,3 +39,16 @@ def chinese_mail(**kwargs) -> bytes:
     kwargs.setdefault("sender", "zhangsan@kehu.example.cn")
     kwargs.setdefault("name", "张三")
     return customer_mail(**kwargs)
+
+
+def mail_with_attachment(payload: bytes, maintype: str, subtype: str, filename: str | None = None,
+                         sender: str = "alice@customer.example", subject: str = "See the attachment",
+                         body: str = "Please see the attachment.") -> bytes:
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = sender
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    msg.set_content(body)
+    msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()

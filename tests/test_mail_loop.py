@@ -11,7 +11,7 @@ from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
 from maild import queries
 
-from .mails import chinese_mail, customer_mail
+from .mails import chinese_mail, customer_mail, mail_with_attachment
 
 
 def ack_for(sink: SmtpSink, count: int = 1) -> list[EmailMessage]:
@@ -118,14 +118,7 @@ def test_a_stranger_copying_the_tag_opens_a_new_ticket(app, dovecot, smtp_sink) 
 
 
 def test_attachments_are_kept_under_the_state_directory(app, dovecot, smtp_sink, state_dir) -> None:
-    msg = EmailMessage()
-    msg["From"] = "alice@customer.example"
-    msg["To"] = "support@example.com"
-    msg["Subject"] = "Error screenshot"
-    msg["Message-ID"] = "<shot@customer.example>"
-    msg.set_content("See the attached screenshot.")
-    msg.add_attachment(b"\x89PNG fake image", maintype="image", subtype="png", filename="../../报错截图.png")
-    dovecot.append(msg.as_bytes())
+    dovecot.append(mail_with_attachment(b"\x89PNG fake image", "image", "png", filename="../../报错截图.png"))
     app.once()
     [attachment] = queries.ticket_detail("TS20261125001")["messages"][0]["attachments"]
     assert attachment["filename"].endswith("报错截图.png") and "/" not in attachment["filename"]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-
 from maild import queries
 
-from .mails import chinese_mail, customer_mail
+from .mails import chinese_mail, customer_mail, mail_with_attachment
 
 DSN = b"""From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>
 To: support@example.com
@@ -120,13 +118,6 @@ def test_forwarding_our_mail_as_an_attachment_does_not_reach_its_ticket(app, dov
     dovecot.append(customer_mail())
     app.once()
     [ack] = smtp_sink.wait_for(1)
-    forward = EmailMessage()
-    forward["From"] = "mallory@evil.example"
-    forward["To"] = "support@example.com"
-    forward["Subject"] = "look at this"
-    forward["Message-ID"] = "<fwd-1@evil.example>"
-    forward.set_content("see attached")
-    forward.add_attachment(ack.data, maintype="message", subtype="rfc822")
-    dovecot.append(forward.as_bytes())
+    dovecot.append(mail_with_attachment(ack.data, "message", "rfc822", sender="mallory@evil.example"))
     app.once()
     assert [t["customer"] for t in queries.list_tickets()] == ["alice@customer.example", "mallory@evil.example"]
