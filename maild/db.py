@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -20,18 +21,28 @@ SQLITE_PRAGMAS = {
 }
 
 
+OPEN_ATTEMPTS = 20
+
+
 def open_database(url: str) -> Database:
     """Connect, create missing tables, and bind the models to this database."""
-    try:
-        db = _connect(url)
-        database.initialize(db)
-        db.connect(reuse_if_open=True)
-        create_tables(db)
-    except StoreError:
-        raise
-    except Exception as exc:  # peewee and the drivers raise many kinds; translate once, here
-        raise StoreError(f"cannot open database {redact(url)}: {exc}") from exc
-    return db
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            db = _connect(url)
+            database.initialize(db)
+            db.connect(reuse_if_open=True)
+            create_tables(db)
+            return db
+        except StoreError:
+            raise
+        except Exception as exc:  # peewee and the drivers raise many kinds; translate once, here
+            # SQLite answers "locked" at once, without waiting, when a second process switches a
+            # new database to WAL while the first is creating its tables: try again shortly.
+            if "locked" not in str(exc) or attempt == OPEN_ATTEMPTS:
+                raise StoreError(f"cannot open database {redact(url)}: {exc}") from exc
+            database.obj.close()
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
