@@ -23,6 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from maild.testing.dovecot import PrivateDovecot
+    from maild.testing.smtpsink import SmtpSink
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python benchmarks/x.py` from anywhere, without installing maild
@@ -248,6 +253,32 @@ def scratch_dir(prefix: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@dataclass
+class Rig:
+    """The servers and the maild configuration one benchmark run uses."""
+
+    scratch: Path
+    dovecot: "PrivateDovecot"
+    sink: "SmtpSink"
+    config: Path
+
+
+@contextmanager
+def rig(prefix: str, database: str) -> Iterator[Rig]:
+    """A private Dovecot, an SMTP sink, a store and a maild.toml for them, all removed afterwards."""
+    from maild.testing.configs import local_config
+    from maild.testing.dovecot import PrivateDovecot
+    from maild.testing.smtpsink import SmtpSink
+
+    with scratch_dir(prefix) as scratch, PrivateDovecot(workdir=scratch / "dovecot") as dovecot, \
+            SmtpSink() as sink, database_url(database, scratch) as url:
+        state = scratch / "state"
+        state.mkdir()
+        config = scratch / "maild.toml"
+        config.write_text(local_config(dovecot, sink, url, state), encoding="utf-8")
+        yield Rig(scratch, dovecot, sink, config)
 
 
 @contextmanager

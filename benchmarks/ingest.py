@@ -20,11 +20,9 @@ import json
 import sys
 import time
 
-from common import MB, MailSet, database_url, generate, maild, maild_command, run_measured, scratch_dir, verdict
+from common import MB, MailSet, generate, rig, maild, maild_command, run_measured, verdict
 
-from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
-from maild.testing.smtpsink import SmtpSink
 
 RATIO_TARGET = 0.5
 RSS_TARGET_MB = 150
@@ -66,12 +64,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    with scratch_dir("maild-bench-") as scratch, PrivateDovecot(workdir=scratch / "dovecot") as dovecot, \
-            SmtpSink() as sink, database_url(args.database, scratch) as url:
-        state = scratch / "state"
-        state.mkdir()
-        config = scratch / "maild.toml"
-        config.write_text(local_config(dovecot, sink, url, state), encoding="utf-8")
+    with rig("maild-bench-", args.database) as bench:
+        scratch, dovecot, sink, config = bench.scratch, bench.dovecot, bench.sink, bench.config
 
         mails = MailSet()
         t = time.perf_counter()
@@ -93,8 +87,8 @@ def main() -> int:
             print(f"maild once exited {run['returncode']}:\n{output[-3000:]}")
         status = json.loads(maild(config, "status", "--json"))
         sink_got = len(sink.messages)
-        attachment_files = sum(1 for p in (state / "attachments").rglob("*") if p.is_file()) \
-            if (state / "attachments").exists() else 0
+        attachment_files = sum(1 for p in (scratch / "state" / "attachments").rglob("*") if p.is_file()) \
+            if (scratch / "state" / "attachments").exists() else 0
 
     base_rate = base["mails"] / base["wall"]
     maild_rate = mails.count / run["wall"]

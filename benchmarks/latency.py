@@ -20,10 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from common import (child_env, database_url, maild, maild_command, median, percentile,
-                    sample_mail, scratch_dir, verdict)
+from common import (child_env, maild, rig, maild_command, median, percentile,
+                    sample_mail, verdict)
 
-from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
 
@@ -91,12 +90,8 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    with scratch_dir("maild-latency-") as scratch, PrivateDovecot(workdir=scratch / "dovecot") as dovecot, \
-            SmtpSink() as sink, database_url(args.database, scratch) as url:
-        state = scratch / "state"
-        state.mkdir()
-        config = scratch / "maild.toml"
-        config.write_text(local_config(dovecot, sink, url, state), encoding="utf-8")
+    with rig("maild-latency-", args.database) as bench:
+        scratch, dovecot, sink, config = bench.scratch, bench.dovecot, bench.sink, bench.config
         floor = idle_floor(dovecot, sample_mail(20_000, random.Random(0), tag="floor")[0])
         print(f"IMAP IDLE alone (APPEND until EXISTS on another connection): median {median(floor) * 1000:.0f} ms, "
               f"max {max(floor) * 1000:.0f} ms")

@@ -38,6 +38,13 @@ class UtcDateTimeField(DateTimeField):
         return value
 
 
+class BytesField(BlobField):
+    """bytes in Python on both stores (psycopg2 hands back a memoryview)."""
+
+    def python_value(self, value):
+        return bytes(value) if isinstance(value, memoryview) else value
+
+
 class BaseModel(Model):
     class Meta:
         database = database
@@ -55,7 +62,7 @@ class MailboxCursor(BaseModel):
 
 class Ticket(BaseModel):
     number = CharField(unique=True)
-    status = CharField(index=True)
+    status = CharField(index=True)  # new | open | in-progress | waiting | resolved | closed
     customer = CharField(index=True)  # lower-cased address
     customer_name = CharField(default="")
     subject = TextField()
@@ -105,7 +112,7 @@ class RawMail(BaseModel):
     and never rewritten when the mail's status changes (an UPDATE rewrites a whole row)."""
 
     message_key = CharField(max_length=320, primary_key=True)
-    raw = BlobField()
+    raw = BytesField()
 
 
 class Inbound(BaseModel):
@@ -134,7 +141,7 @@ class Outbound(BaseModel):
     sender = CharField()
     recipients = TextField()  # comma-separated envelope recipients
     rate_key = CharField(null=True, index=True)  # the address an automatic answer went to
-    raw = BlobField()
+    raw = BytesField()
     status = CharField(default="queued", index=True)  # queued | sent | failed
     attempts = IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(index=True)

@@ -118,7 +118,7 @@ async def _send_batch(claimed: list[Claimed], config: SmtpConfig, clock: Clock) 
 async def _send_one(smtp: SmtpSender, claimed: Claimed, config: SmtpConfig, clock: Clock) -> FlushResult:
     raw, sender, recipients = (Outbound.select(Outbound.raw, Outbound.sender, Outbound.recipients)
                                .where(Outbound.id == claimed.id).tuples().get())
-    outcome = await smtp.send(bytes(raw), sender, recipients.split(","))
+    outcome = await smtp.send(raw, sender, recipients.split(","))
     status = record(claimed, outcome, clock.now(), config)
     if status != "sent":
         log.warning("outbox %s to %s: %s (%s)", claimed.id, recipients, status, outcome.reason)

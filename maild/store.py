@@ -55,8 +55,7 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
 
 
 def raw_mail(message_key: str) -> bytes:
-    raw = RawMail.select(RawMail.raw).where(RawMail.message_key == message_key).scalar()
-    return raw if isinstance(raw, bytes) else bytes(raw)  # PostgreSQL hands back a memoryview
+    return RawMail.get_by_id(message_key).raw
 
 
 def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
@@ -102,7 +101,7 @@ def lock_new_inbound(inbound_id: int) -> tuple[Inbound, bytes] | None:
     row = query.first()
     if row is None:
         return None
-    return row, row.raw if isinstance(row.raw, bytes) else bytes(row.raw)  # PostgreSQL: a memoryview
+    return row, row.raw
 
 
 def quarantine(inbound_id: int, error: str) -> None:

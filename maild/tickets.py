@@ -8,8 +8,6 @@ from datetime import date
 from .correlate import Match
 from .screen import Screening
 
-STATUSES = ("new", "open", "in-progress", "waiting", "resolved", "closed")
-
 
 def ticket_number(day: date, serial: int) -> str:
     """`TS` + date + a 3-digit daily serial (guideline G4); a 4th digit after 999, never a wrap."""
