@@ -1,26 +1,27 @@
-"""Builds maild's parts from the configuration, and `once`: each step until nothing is left."""
+"""Builds maild's parts from the configuration, and `once`: every step until nothing is left."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
+import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
-from .attachments import AttachmentStore
+from .adapters.imap import ImapMailbox
 from .clock import Clock, SystemClock
 from .config import Config
-from .db import open_database
-from .fetch import fetch_new
-from .imap import ImapMailbox
-from .outbox import FlushResult, flush
-from .process import Processor
-from .render import renderer_for
+from .outgoing.templates import renderer_for
+from .steps import Step
+from .steps.fetch import Fetch
+from .steps.flush import Flush, FlushResult
+from .steps.process import Process
+from .store.attachments import AttachmentStore
+from .store.db import open_database
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -38,36 +39,47 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
+def drain(steps: Sequence[Step], clock: Clock, stopping: Callable[[], bool] = lambda: False,
+          progress: Callable[[str, int], None] = lambda name, work: None) -> Counter[str]:
+    """Run each step until it has nothing left, in order, and again until a whole round found
+    nothing to do (a later step can make work for an earlier one). Returns the work per step."""
+    done: Counter[str] = Counter()
+    while not stopping():
+        before = sum(done.values())
+        for step in steps:
+            while not stopping() and (work := step.run(clock.now())):
+                done[step.name] += work
+                progress(step.name, work)
+        if sum(done.values()) == before:
+            break
+    return done
+
+
 class App:
     def __init__(self, config: Config, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.db = open_database(config.database.url)
-        state = Path(config.helpdesk.state_dir)
+        self.stopping = threading.Event()  # set by the daemon on SIGTERM
         renderer = renderer_for(config.helpdesk)  # a missing or broken template stops maild at start
-        self.processor = Processor(config, self.clock, renderer, AttachmentStore(state / "attachments"))
+        attachments = AttachmentStore(Path(config.helpdesk.state_dir) / "attachments")
+        self.process = Process(config, renderer, attachments, self.stopping.is_set)
+        self.flush = Flush(config.smtp)
         tune_garbage_collector()
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)
 
-    def fetch(self, mailbox: ImapMailbox, progress: Callable[[], bool] = lambda: True) -> int:
-        return fetch_new(mailbox, self.clock, self.config.imap.batch_size, progress)
-
-    def process(self) -> int:
-        return self.processor.process_pending()
-
-    async def flush(self) -> FlushResult:
-        return await flush(self.config.smtp, self.clock)
+    def fetch(self, mailbox: ImapMailbox) -> Fetch:
+        return Fetch(mailbox, self.config.imap.batch_size)
 
     def once(self) -> RoundResult:
-        """Fetch every new mail, process it, send what is due — the same steps the daemon loops."""
+        """Fetch every new mail, process it, send what is due — the same steps the daemon runs."""
+        flushed_before = self.flush.total
         with self.mailbox() as mailbox:
             mailbox.ensure_processed_folder()
-            fetched = self.fetch(mailbox)
-        processed = self.process()
-        flushed = asyncio.run(self.flush())
-        return RoundResult(fetched, processed, flushed)
+            done = drain((self.fetch(mailbox), self.process, self.flush), self.clock)
+        return RoundResult(done["fetch"], done["process"], self.flush.total - flushed_before)
 
     def close(self) -> None:
         self.db.close()

@@ -10,11 +10,12 @@ import sys
 from datetime import datetime, tzinfo
 from typing import Any, Callable
 
-from . import __version__, queries
+from . import __version__
 from .config import Config, load_config
-from .db import open_database, redact, transaction
 from .errors import ConfigError, MaildError
-from .render import KINDS, renderer_for
+from .outgoing.templates import KINDS, renderer_for
+from .store import queries
+from .store.db import open_database, redact
 
 DEFAULT_CONFIG = "/etc/maild/maild.toml"
 
@@ -65,8 +66,8 @@ def emit(data: Any, as_json: bool, text: Callable[[Any], str]) -> None:
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
-    from .imap import probe as imap_probe
-    from .smtp import probe as smtp_probe
+    from .adapters.imap import probe as imap_probe
+    from .adapters.smtp import probe as smtp_probe
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
@@ -156,20 +157,20 @@ def format_ticket(t: dict[str, Any], zone: tzinfo) -> str:
 
 
 def cmd_quarantine(config: Config, args: argparse.Namespace) -> int:
+    from .steps.process import quarantined
+
     _open(config)
-    emit(queries.quarantined(), args.json, lambda rows: "\n".join(
+    emit(quarantined(), args.json, lambda rows: "\n".join(
         f"{q['id']:>6}  {q['fetched_at']}  attempts {q['attempts']}  from {q['from']}  {q['subject']}\n"
         f"        {q['error']}" for q in rows) or "nothing in quarantine")
     return 0
 
 
 def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
-    from .store import requeue
+    from .steps.process import requeue
 
     _open(config)
-    with transaction():
-        done = requeue(args.id)
-    if not done:
+    if not requeue(args.id):
         print(f"maild: mail {args.id} is not in quarantine", file=sys.stderr)
         return 1
     print(f"mail {args.id} queued again: the next `maild once` takes it, a running daemon with its next mail "

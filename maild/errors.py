@@ -9,6 +9,8 @@
         └── SmtpError      the SMTP connection itself could not be set up
 """
 
+import traceback
+
 
 class MaildError(Exception):
     """Base of every fault maild raises on purpose."""
@@ -39,3 +41,10 @@ class ImapError(AdapterError):
 
 class SmtpError(AdapterError):
     pass
+
+
+def describe_fault(exc: BaseException) -> str:
+    """The error and where it happened, in one or two lines an admin can act on."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" (at {frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} in {frame.name})" if frame else ""
+    return f"{type(exc).__name__}: {exc}{where}"

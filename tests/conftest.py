@@ -13,7 +13,7 @@ import pytest
 from maild.app import App
 from maild.clock import FrozenClock
 from maild.config import load_config
-from maild.models import database
+from maild.store.models import database
 from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
 from maild.testing.postgres import scratch_schema

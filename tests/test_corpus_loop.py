@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from maild import queries
+from maild.store import queries
 from maild.app import App
 from maild.config import load_config
-from maild.db import transaction
-from maild.store import FetchedMail, store_fetched
-from maild.models import Inbound, Outbound
-from maild.parse import message_key
+from maild.store.db import transaction
+from maild.store.inbound import FetchedMail, store_fetched
+from maild.store.models import Inbound, Outbound
+from maild.parsing import message_key
 from maild.testing.configs import local_config
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

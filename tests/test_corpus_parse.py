@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.parse import ParsedMail, message_key, parse_mail
+from maild.parsing import ParsedMail, message_key, parse_mail
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 NOT_MAIL = {"README.md", "SOURCE.md"}

@@ -10,9 +10,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from maild import queries
-from maild.db import open_database
-from maild.models import Inbound, Ticket
+from maild.store import queries
+from maild.store.db import open_database
+from maild.store.models import Inbound, Ticket
 
 from .mails import customer_mail
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.sdnotify import Notifier
+from maild.adapters.sdnotify import Notifier
 from maild.testing.configs import local_config
 from maild.testing.dovecot import PrivateDovecot
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from maild import queries
+from maild.store import queries
 
 from .mails import customer_mail
 

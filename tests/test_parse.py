@@ -13,17 +13,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from maild.charset_labels import codec_for
-from maild.charsets import decode_bytes
-from maild.header_decoding import decode_header_value
-from maild.parse import (
-    Address,
-    message_key,
-    normalise_message_id,
-    parse_mail,
-    safe_filename,
-    strip_reply_prefixes,
-)
+from maild.parsing import Address, message_key, normalise_message_id, parse_mail, strip_reply_prefixes
+from maild.parsing.charset_labels import codec_for
+from maild.parsing.charsets import decode_bytes
+from maild.parsing.filenames import safe_filename
+from maild.parsing.header_decoding import decode_header_value
 
 # 镕, 喆 and 堃 are in GBK but not in GB2312: a strict GB2312 decoder fails on them.
 GBK_TEXT = "您好，朱镕基、王喆和李堃的账号无法登录系统，请帮忙处理。"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from maild import queries, store
+from maild.steps.process import quarantined, requeue
+from maild.store import inbound, queries
 from maild.app import App
 from maild.config import load_config
-from maild.db import transaction
-from maild.render import default_templates_dir
+from maild.store.db import transaction
+from maild.outgoing.templates import default_templates_dir
 
 from .mails import customer_mail
 
@@ -38,7 +39,7 @@ def app_with_broken_template(config_file: Path, broken_templates: Path, clock) -
 def test_a_mail_that_fails_is_quarantined_with_its_error(app_with_broken_template, dovecot, smtp_sink) -> None:
     dovecot.append(customer_mail())
     app_with_broken_template.once()
-    [entry] = queries.quarantined()
+    [entry] = quarantined()
     assert "customer_nmae" in entry["error"]
     assert entry["from"] == "alice@customer.example"
     assert queries.list_tickets() == [] and smtp_sink.messages == []
@@ -48,7 +49,7 @@ def test_the_daemon_goes_on_after_a_quarantined_mail(app_with_broken_template, d
     dovecot.append(customer_mail())
     dovecot.append(customer_mail(subject="系统无法登录", body="请处理", sender="li@kehu.example.cn"))
     app_with_broken_template.once()
-    assert len(queries.quarantined()) == 1
+    assert len(quarantined()) == 1
     assert [t["customer"] for t in queries.list_tickets()] == ["li@kehu.example.cn"]
 
 
@@ -56,23 +57,22 @@ def test_requeue_replays_a_quarantined_mail_after_the_fix(app_with_broken_templa
                                                          smtp_sink) -> None:
     dovecot.append(customer_mail())
     app_with_broken_template.once()
-    [entry] = queries.quarantined()
+    [entry] = quarantined()
     shutil.copy(default_templates_dir() / "en" / "ack.txt", broken_templates / "en" / "ack.txt")
-    with transaction():
-        assert store.requeue(entry["id"])
+    assert requeue(entry["id"])
     app_with_broken_template.once()
-    assert queries.quarantined() == []
+    assert quarantined() == []
     assert len(queries.list_tickets()) == 1 and len(smtp_sink.wait_for(1)) == 1
 
 
 def test_a_mail_that_kept_killing_the_process_is_quarantined_after_three_attempts(app, dovecot, smtp_sink) -> None:
     dovecot.append(customer_mail())
     with app.mailbox() as mailbox:
-        app.fetch(mailbox)
+        app.fetch(mailbox).run(app.clock.now())
     for _ in range(3):  # each claim is an attempt whose process then died before finishing
         with transaction():
-            assert store.claim_inbound(max_attempts=3) is not None
+            assert inbound.claim_inbound(max_attempts=3) is not None
     with transaction():
-        assert store.claim_inbound(max_attempts=3) is None
-    [entry] = queries.quarantined()
+        assert inbound.claim_inbound(max_attempts=3) is None
+    [entry] = quarantined()
     assert entry["attempts"] == 3 and "gave up after 3 attempts" in entry["error"]

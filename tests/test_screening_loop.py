@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from maild import queries
+from maild.store import queries
 
 from .mails import chinese_mail, customer_mail, mail_with_attachment
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import multiprocessing
 from datetime import date
 
-from maild.db import open_database, transaction
-from maild.store import next_ticket_number
-from maild.tickets import ticket_number
+from maild.rules.tickets import ticket_number
+from maild.store.db import open_database, transaction
+from maild.store.tickets import next_serial
+
+
+def next_ticket_number(day: date) -> str:
+    return ticket_number(day, next_serial(day))
 
 
 def test_number_is_ts_date_and_three_digit_serial() -> None:

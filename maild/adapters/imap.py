@@ -1,0 +1,174 @@
+"""imapclient adapter: UIDs and UIDVALIDITY only, BODY.PEEK[] so fetching marks nothing.
+
+Foreign exceptions (imapclient's, socket and TLS errors) become ImapError here.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from ..config import ImapConfig
+from ..errors import ImapError
+
+FOREIGN_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout)
+
+
+@contextmanager
+def translated(action: str) -> Iterator[None]:
+    try:
+        yield
+    except FOREIGN_ERRORS as exc:
+        raise ImapError(f"IMAP {action} failed: {type(exc).__name__}: {exc}") from exc
+
+
+class ImapMailbox:
+    def __init__(self, config: ImapConfig) -> None:
+        self.config = config
+        self.name = f"{config.username}@{config.host}:{config.port}/{config.folder}"
+        self.uidvalidity = 0
+        self._highest_uid = 0
+        self._client: IMAPClient | None = None
+
+    def connect(self) -> "ImapMailbox":
+        c = self.config
+        context = ssl.create_default_context(cafile=c.ca_file) if c.security != "none" else None
+        with translated(f"connect to {c.host}:{c.port}"):
+            client = IMAPClient(c.host, port=c.port, ssl=c.security == "tls", ssl_context=context,
+                                timeout=c.timeout)
+        try:
+            with translated("login"):
+                if c.security == "starttls":
+                    client.starttls(context)
+                client.login(c.username, c.password or "")
+            with translated(f"select {c.folder}"):
+                selected = client.select_folder(c.folder)
+        except ImapError:
+            _close_quietly(client)
+            raise
+        self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        self._client = client
+        return self
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _close_quietly(client)
+
+    def __enter__(self) -> "ImapMailbox":
+        return self.connect()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def client(self) -> IMAPClient:
+        if self._client is None:
+            raise ImapError("IMAP mailbox is not connected")
+        return self._client
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        with translated("search"):
+            found = self.client.search(["UID", f"{last_uid + 1}:*"])
+        # "n:*" always matches the highest UID, even one below n (RFC 3501 §6.4.8).
+        uids = sorted(uid for uid in found if uid > last_uid)
+        self._highest_uid = max([self._highest_uid, *uids])
+        return uids
+
+    def sizes(self, uids: list[int]) -> dict[int, int]:
+        if not uids:
+            return {}
+        with translated("fetch sizes"):
+            found = self.client.fetch(uids, ["RFC822.SIZE"])
+        return {uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items()}
+
+    def fetch(self, uids: list[int]) -> dict[int, bytes]:
+        with translated("fetch"):
+            found = self.client.fetch(uids, ["BODY.PEEK[]"])
+        return {uid: data[b"BODY[]"] for uid, data in found.items() if b"BODY[]" in data}
+
+    def mark_processed(self, uids: list[int]) -> None:
+        """Cosmetic, after the database commit: the cursor, not a flag, is the record."""
+        if not uids:
+            return
+        target = self.config.processed_folder
+        with translated("mark processed"):
+            if target and self.client.has_capability("MOVE"):
+                self.client.move(uids, target)
+            elif target:
+                self.client.copy(uids, target)
+                self.client.add_flags(uids, [b"\\Seen"])
+            else:
+                self.client.add_flags(uids, [b"\\Seen"])
+
+    def ensure_processed_folder(self) -> None:
+        target = self.config.processed_folder
+        if target:
+            with translated(f"create {target}"):
+                if not self.client.folder_exists(target):
+                    self.client.create_folder(target)
+
+    def wait_for_mail(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
+        """Block until the server reports a change (IDLE) or the poll interval passes.
+        Wakes every second to call `tick` (the watchdog) and to honour a stop request."""
+        # A mail that arrived while we fetched was announced (EXISTS) in the answer to another
+        # command and will not be announced again in IDLE: look before waiting.
+        if self.uids_after(self._highest_uid):
+            return
+        if self.config.idle and self.client.has_capability("IDLE"):
+            self._idle(timeout, should_stop, tick)
+        else:
+            _sleep(timeout, should_stop, tick)
+            with translated("noop"):
+                self.client.noop()
+
+    def _announced_meanwhile(self) -> bool:
+        """Did the server announce new mail (EXISTS) in answer to an earlier command, or before
+        its "+ idling"? imaplib files such lines away, and IDLE would not repeat them."""
+        pending = self.client._imap.untagged_responses  # imapclient exposes no public view
+        return bool(pending.pop("EXISTS", None) or pending.pop("RECENT", None))
+
+    def _idle(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
+        deadline = time.monotonic() + timeout
+        with translated("IDLE"):
+            self.client.idle()
+            if self._announced_meanwhile():
+                self.client.idle_done()
+                return
+            try:
+                while time.monotonic() < deadline and not should_stop():
+                    tick()
+                    if self.client.idle_check(timeout=1):
+                        break
+            finally:
+                self.client.idle_done()
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not should_stop():
+        tick()
+        time.sleep(min(1.0, max(deadline - time.monotonic(), 0)))
+
+
+def _close_quietly(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except FOREIGN_ERRORS:
+        try:
+            client.shutdown()
+        except FOREIGN_ERRORS:
+            pass
+
+
+def probe(config: ImapConfig) -> str:
+    """Log in and select once, for check-config."""
+    with ImapMailbox(config) as mailbox:
+        count = len(mailbox.uids_after(0))
+    return f"IMAP {config.host}:{config.port} ({config.security}) ok, {config.folder}: {count} message(s)"

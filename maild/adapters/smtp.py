@@ -1,0 +1,104 @@
+"""aiosmtplib adapter: one connection per flush, each mail → Sent | TempFail | PermFail.
+
+Foreign exceptions are translated here and nowhere else. TLS certificates are verified;
+"none" is plaintext only because the admin wrote it, never as a fallback.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from ..config import SmtpConfig
+from ..errors import SmtpError
+
+
+@dataclass(frozen=True)
+class Sent:
+    response: str
+
+
+@dataclass(frozen=True)
+class TempFail:
+    reason: str
+
+
+@dataclass(frozen=True)
+class PermFail:
+    reason: str
+
+
+Outcome = Sent | TempFail | PermFail
+
+
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=ca_file)
+
+
+class SmtpSender:
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._client: aiosmtplib.SMTP | None = None
+
+    async def __aenter__(self) -> "SmtpSender":
+        c = self.config
+        client = aiosmtplib.SMTP(
+            hostname=c.host, port=c.port, timeout=c.timeout,
+            use_tls=c.security == "tls",
+            start_tls=True if c.security == "starttls" else False,
+            tls_context=tls_context(c.ca_file) if c.security != "none" else None,
+        )
+        try:
+            await client.connect()
+            if c.username:
+                await client.login(c.username, c.password or "")
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            client.close()
+            raise SmtpError(f"cannot connect to SMTP {c.host}:{c.port}: {describe(exc)}") from exc
+        self._client = client
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            await client.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            client.close()
+
+    async def send(self, raw: bytes, sender: str, recipients: list[str]) -> Outcome:
+        assert self._client is not None, "use SmtpSender as an async context manager"
+        try:
+            errors, response = await self._client.sendmail(sender, recipients, raw)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            return classify(min(e.code for e in exc.recipients), describe(exc))
+        except aiosmtplib.SMTPResponseException as exc:
+            return classify(exc.code, describe(exc))
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return TempFail(describe(exc))
+        except UnicodeEncodeError as exc:  # a non-ASCII address, and no SMTPUTF8 to carry it
+            return PermFail(describe(exc))
+        if errors:
+            code, message = next(iter(errors.values()))
+            return classify(code, f"{code} {message}")
+        return Sent(response)
+
+
+def classify(code: int, reason: str) -> Outcome:
+    # RFC 5321 §4.2.1: 4yz is transient, 5yz permanent.
+    return PermFail(reason) if 500 <= code < 600 else TempFail(reason)
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def probe(config: SmtpConfig) -> str:
+    """Connect (and log in) once, for check-config."""
+    async with SmtpSender(config) as sender:
+        assert sender._client is not None
+        return f"SMTP {config.host}:{config.port} ({config.security}) ok"

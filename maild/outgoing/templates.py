@@ -1,0 +1,66 @@
+"""Jinja2 templates → text and HTML bodies. Sandboxed: admins edit templates, not code;
+StrictUndefined: a misspelt variable is an error at once, not an empty line sent to a customer."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..config import HelpdeskConfig
+from ..errors import TemplateFault
+
+LANGUAGES = ("zh", "en")
+KINDS = ("ack",)  # the mails maild writes; each has a .txt and an .html template per language
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    html: str
+
+
+def default_templates_dir() -> Path:
+    """The checkout's `templates/`, else the copy `pip install` put under the prefix."""
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "maild" / "templates"
+
+
+def renderer_for(helpdesk: HelpdeskConfig) -> "Renderer":
+    """The configured templates (or the shipped ones), every one of them loaded once."""
+    renderer = Renderer(Path(helpdesk.templates_dir) if helpdesk.templates_dir else default_templates_dir())
+    renderer.check(KINDS)
+    return renderer
+
+
+class Renderer:
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+        self._env = SandboxedEnvironment(
+            loader=FileSystemLoader(str(templates_dir)),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+            keep_trailing_newline=True,
+        )
+
+    def render(self, kind: str, language: str, context: dict[str, Any]) -> Rendered:
+        language = language if language in LANGUAGES else "en"
+        text = self._env.get_template(f"{language}/{kind}.txt").render(context)
+        html = self._env.get_template(f"{language}/{kind}.html").render(context)
+        return Rendered(text, html)
+
+    def check(self, kinds: tuple[str, ...]) -> str:
+        """Load every template once, so a missing file or a syntax error shows at start, not at
+        the first mail."""
+        names = [f"{language}/{kind}.{suffix}" for language in LANGUAGES for kind in kinds
+                 for suffix in ("txt", "html")]
+        for name in names:
+            try:
+                self._env.get_template(name)
+            except TemplateError as exc:
+                raise TemplateFault(f"template {self.templates_dir / name}: {exc}") from exc
+        return f"{len(names)} templates in {self.templates_dir} ok"

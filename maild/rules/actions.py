@@ -1,0 +1,73 @@
+"""What a rule decides, as values: `steps` carry the actions out, in order, in one transaction.
+
+Actions after an OpenTicket or naming no ticket apply to the ticket the outcome is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping, Union
+
+from ..parsing import Address, Attachment
+
+
+@dataclass(frozen=True)
+class OpenTicket:
+    day: date  # of the ticket number, in the helpdesk's zone
+    customer: str  # lower-cased address
+    customer_name: str
+    subject: str
+    language: str
+    intake_body: str  # the intake record's description (guideline T1)
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class AddParticipants:
+    people: tuple[tuple[str, str], ...]  # (lower-cased address, role); known ones stay as they are
+
+
+@dataclass(frozen=True)
+class AddArticle:
+    direction: str  # "in" | "out"
+    sender: str
+    recipients: str
+    subject: str
+    body: str
+    message_id: str | None
+    screened: str | None = None  # why it got no automatic answer
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordEvent:
+    kind: str
+    actor: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TouchTicket:
+    """The ticket moved: updated now, with this status."""
+
+    status: str
+
+
+@dataclass(frozen=True)
+class QueueMail:
+    """A mail of ours to queue once per dedupe key; the outgoing layer writes it from the template
+    `kind` in `language`, with `context` and the ticket's number."""
+
+    kind: str
+    dedupe_key: str
+    to: Address
+    language: str
+    subject: str  # the ticket's subject; the number is put before it
+    context: Mapping[str, Any] = field(hash=False)
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    rate_key: str | None = None  # counted against the automatic-answer rate limit of this address
+
+
+Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, QueueMail]

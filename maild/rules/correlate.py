@@ -1,0 +1,69 @@
+"""Find the ticket a mail belongs to.
+
+In order (RFC 5322 §3.6.4 threading headers first, since they survive subject edits):
+1. one of our own Message-IDs in In-Reply-To or References;
+2. the `[TSyyyymmddNNN]` tag in the subject, but only from an address that was on that
+   ticket, so nobody can write into another customer's ticket by copying its number;
+3. otherwise a new ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+from ..parsing import ParsedMail, header_message_id
+
+TAG = re.compile(r"\[(TS\d{11,12})\]", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class KnownTicket:
+    """A ticket a mail refers to, as the rules see it."""
+
+    number: str
+    status: str
+    participants: frozenset[str]  # lower-cased addresses allowed to write by the tag
+
+
+@dataclass(frozen=True)
+class Match:
+    number: str | None  # None: a new ticket
+    via: str  # "message-id" | "subject-tag" | "new"
+    note: str = ""
+
+
+def subject_tag(subject: str) -> str | None:
+    found = TAG.search(subject)
+    return found.group(1).upper() if found else None
+
+
+RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
+
+
+def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
+    """The Message-IDs a mail answers, nearest first; for a bounce (RFC 3464) also the ids in the
+    returned original, so a bounced acknowledgement lands on its ticket."""
+    ids = list(mail.in_reply_to) + list(reversed(mail.references))
+    if mail.content_type != "multipart/report":
+        return tuple(dict.fromkeys(ids))  # a forwarded copy of our mail is no answer to it
+    for attachment in mail.attachments:
+        if attachment.content_type in RETURNED_TYPES:
+            returned = header_message_id(attachment.payload)
+            ids += [returned] if returned else []
+    return tuple(dict.fromkeys(ids))
+
+
+def correlate(mail: ParsedMail, ours: Mapping[str, str], tagged: KnownTicket | None) -> Match:
+    """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number.
+    `tagged`: the ticket named by the subject tag, if it exists."""
+    for message_id in thread_ids(mail):
+        if message_id in ours:
+            return Match(ours[message_id], "message-id")
+    if tagged is None:
+        return Match(None, "new")
+    sender = mail.sender.key if mail.sender else ""
+    if sender in tagged.participants:
+        return Match(tagged.number, "subject-tag")
+    return Match(None, "new", f"{sender or 'unknown sender'} may not write to {tagged.number}")

@@ -1,0 +1,122 @@
+"""What one incoming mail does: screen it, find its ticket, and say so as a list of actions.
+
+Pure: the mail, the facts the store knows about it and the policy go in; an outcome comes out,
+which `steps/process` carries out in the mail's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Mapping
+
+from ..parsing import ParsedMail, strip_reply_prefixes
+from .actions import (
+    Action,
+    AddArticle,
+    AddParticipants,
+    OpenTicket,
+    QueueMail,
+    RecordEvent,
+    TouchTicket,
+)
+from .correlate import KnownTicket, Match, correlate, subject_tag
+from .language import detect_language
+from .screen import ScreenPolicy, Screening, reply_target, screen
+from .tickets import status_after_customer_mail
+
+NO_SUBJECT = {"zh": "（无主题）", "en": "(no subject)"}
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    helpdesk_address: str
+    zone: tzinfo  # the helpdesk's: ticket numbers carry its date
+    default_language: str
+    screen: ScreenPolicy
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What the store knows that bears on this mail."""
+
+    message_key: str
+    received_at: datetime  # when it was fetched
+    threads: Mapping[str, str] = field(hash=False)  # our Message-IDs among its thread ids → ticket
+    tickets: Mapping[str, KnownTicket] = field(hash=False)  # tickets those ids or the subject tag name
+    recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
+
+
+@dataclass(frozen=True)
+class MailOutcome:
+    ticket: str | None  # the existing ticket it joins; None: a new one (OpenTicket) or none at all
+    screened: str | None  # why it gets no automatic answer
+    actions: tuple[Action, ...]
+
+
+def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
+    screening = screen(mail, policy.screen, facts.recent_auto_replies)
+    tag = subject_tag(mail.subject)
+    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None)
+    if match.number is not None:
+        return MailOutcome(match.number, screening.reason,
+                           join_ticket(mail, facts.tickets[match.number], match, screening))
+    if not screening.opens_ticket:  # a machine's mail about nothing of ours: stored, nothing more
+        return MailOutcome(None, screening.reason, ())
+    return MailOutcome(None, screening.reason, open_ticket(mail, facts, policy, match, screening))
+
+
+def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: Screening) -> tuple[Action, ...]:
+    return (
+        customer_article(mail, screening),
+        TouchTicket(status_after_customer_mail(ticket.status, screening.answer)),
+        RecordEvent("customer-mail", sender_key(mail), f"via {match.via}"),
+    )
+
+
+def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,
+                screening: Screening) -> tuple[Action, ...]:
+    language = detect_language(mail.subject, mail.text, policy.default_language)
+    subject = strip_reply_prefixes(mail.subject) or NO_SUBJECT[language]
+    customer_name = mail.sender.name if mail.sender else ""
+    actions: list[Action] = [
+        OpenTicket(facts.received_at.astimezone(policy.zone).date(), sender_key(mail), customer_name, subject,
+                   language, mail.text, facts.received_at),
+        AddParticipants(participants(mail, policy.helpdesk_address)),
+        RecordEvent("opened", "maild", f"from {sender_key(mail) or 'unknown sender'}"),
+    ]
+    if match.note:  # e.g. a subject tag from someone not on that ticket: show staff why
+        actions.append(RecordEvent("tag-refused", "maild", match.note))
+    actions.append(customer_article(mail, screening))
+    if screening.answer:
+        actions.append(acknowledgement(mail, facts, language, subject, customer_name))
+    return tuple(actions)
+
+
+def participants(mail: ParsedMail, helpdesk_address: str) -> tuple[tuple[str, str], ...]:
+    """Who may write into the ticket by its subject tag: the customer, and whoever they wrote with."""
+    ours = helpdesk_address.lower()
+    people = {a.key: "cc" for a in (*mail.to, *mail.cc, *mail.reply_to) if a.key and a.key != ours}
+    if sender_key(mail):
+        people[sender_key(mail)] = "customer"
+    return tuple(people.items())
+
+
+def customer_article(mail: ParsedMail, screening: Screening) -> AddArticle:
+    recipients = ", ".join(a.address for a in (*mail.to, *mail.cc))
+    return AddArticle("in", sender_key(mail), recipients, mail.subject, mail.text, mail.message_id,
+                      screening.reason, mail.attachments)
+
+
+def acknowledgement(mail: ParsedMail, facts: MailFacts, language: str, subject: str,
+                    customer_name: str) -> QueueMail:
+    recipient = reply_target(mail)
+    assert recipient is not None  # screening answers only mail with an answerable address
+    references = (*mail.references, mail.message_id) if mail.message_id else mail.references
+    return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
+                     {"customer_name": customer_name, "received_at": facts.received_at},
+                     mail.message_id, tuple(references), rate_key=recipient.key)
+
+
+def sender_key(mail: ParsedMail) -> str:
+    return mail.sender.key if mail.sender else ""

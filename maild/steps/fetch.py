@@ -1,0 +1,73 @@
+"""The fetch step: new mail from IMAP into the store, raw bytes first, exactly once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Iterator
+
+from ..adapters.imap import ImapMailbox
+from ..parsing import message_key
+from ..store.db import transaction
+from ..store.inbound import FetchedMail, mailbox_cursor, save_cursor, store_fetched
+
+log = logging.getLogger(__name__)
+
+BATCH_BYTES = 8 * 1024 * 1024  # bounds memory: a few large mails per round trip, not all
+
+
+class Fetch:
+    """Each run stores one batch of the mail past the cursor (at most `batch_size` mails and
+    about 8 MB) and moves the cursor past it in the same transaction."""
+
+    name = "fetch"
+
+    def __init__(self, mailbox: ImapMailbox, batch_size: int) -> None:
+        self.mailbox = mailbox
+        self.batch_size = batch_size
+
+    def run(self, now: datetime) -> int:
+        """Returns how many mails were fetched (stored, or already in the store); 0: none left."""
+        mailbox = self.mailbox
+        last_uid = self._last_uid()
+        uids = mailbox.uids_after(last_uid)
+        if not uids:
+            with transaction():  # no mail, but `maild status` shows when we last looked
+                save_cursor(mailbox.name, mailbox.uidvalidity, last_uid, now)
+            return 0
+        taken = uids[:self.batch_size]  # if all of them vanish before FETCH, the cursor still passes them
+        group = next(size_batches(mailbox.sizes(taken), BATCH_BYTES, self.batch_size), taken)
+        raws = mailbox.fetch(group)
+        if len(raws) < len(group):  # expunged by another client meanwhile: nothing left to fetch
+            log.warning("%s: UIDs %s vanished before they could be fetched", mailbox.name,
+                        sorted(set(group) - set(raws)))
+        mails = [FetchedMail(uid, message_key(raw), raw) for uid, raw in sorted(raws.items())]
+        with transaction():  # the cursor commits with the mails it covers
+            store_fetched(mailbox.name, mails, now)
+            # UIDs of the group that vanished meanwhile are gone for good: the cursor passes them.
+            save_cursor(mailbox.name, mailbox.uidvalidity, group[-1], now)
+        mailbox.mark_processed(group)
+        return len(group)
+
+    def _last_uid(self) -> int:
+        known_validity, last_uid = mailbox_cursor(self.mailbox.name)
+        if known_validity is not None and known_validity != self.mailbox.uidvalidity:
+            # RFC 3501 §2.3.1.1: old UIDs mean nothing now. Rescan; the unique key keeps it harmless.
+            log.warning("%s: UIDVALIDITY changed %s → %s, rescanning", self.mailbox.name, known_validity,
+                        self.mailbox.uidvalidity)
+            return 0
+        return last_uid
+
+
+def size_batches(sizes: dict[int, int], max_bytes: int, max_count: int) -> Iterator[list[int]]:
+    """Group UIDs in order so that a group stays under max_bytes (a single larger mail goes alone)."""
+    group: list[int] = []
+    total = 0
+    for uid in sorted(sizes):
+        if group and (total + sizes[uid] > max_bytes or len(group) >= max_count):
+            yield group
+            group, total = [], 0
+        group.append(uid)
+        total += sizes[uid]
+    if group:
+        yield group

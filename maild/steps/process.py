@@ -1,0 +1,180 @@
+"""The process step: a stored mail → parse → facts from the store → the mail rule → its actions.
+
+The rule (rules/inbound) decides; this module only gathers its facts and carries out what it
+returns. All writes of one mail commit in one transaction with the mail's status. A fault
+quarantines that mail with its error, and the next one goes on; `requeue` replays it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from ..config import Config
+from ..errors import StoreError, describe_fault
+from ..outgoing.notices import write_notice
+from ..outgoing.templates import Renderer
+from ..parsing import ParsedMail, parse_mail
+from ..rules.actions import (
+    Action,
+    AddArticle,
+    AddParticipants,
+    OpenTicket,
+    QueueMail,
+    RecordEvent,
+    TouchTicket,
+)
+from ..rules.correlate import KnownTicket, subject_tag, thread_ids
+from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
+from ..rules.screen import ScreenPolicy, reply_address
+from ..rules.tickets import ticket_number
+from ..store import inbound, outbox, queries, tickets
+from ..store.attachments import AttachmentStore
+from ..store.db import transaction
+from ..store.inbound import StoredMail
+from ..store.tickets import TicketRow
+
+log = logging.getLogger(__name__)
+
+BATCH = 50  # mails per run: one `now` serves them all, and a stop waits for at most the mail in hand
+
+
+@dataclass(frozen=True)
+class TicketRef:
+    id: int
+    number: str
+
+
+class Process:
+    name = "process"
+
+    def __init__(self, config: Config, renderer: Renderer, attachments: AttachmentStore,
+                 interrupted: Callable[[], bool] = lambda: False) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.attachments = attachments
+        self.interrupted = interrupted  # checked between mails: SIGTERM finishes the mail in hand
+        helpdesk = config.helpdesk
+        self.policy = MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
+                                 ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit))
+
+    def run(self, now: datetime) -> int:
+        """Process up to BATCH stored mails, one transaction each; returns how many."""
+        max_attempts = self.config.processing.max_attempts
+        with transaction():  # the attempt is counted before the work, so a crash is remembered
+            claimed = inbound.claim_inbound(max_attempts)
+        count = 0
+        while claimed is not None and count < BATCH and not self.interrupted():
+            claimed = self._process(claimed, now, max_attempts)
+            count += 1
+        if claimed is not None:  # claimed but not tried: it used no attempt
+            with transaction():
+                inbound.release_inbound(claimed)
+        return count
+
+    def _process(self, inbound_id: int, now: datetime, max_attempts: int) -> int | None:
+        """Process one mail; returns the next one, claimed in the same commit as this result."""
+        try:
+            with transaction():
+                stored = inbound.lock_new_inbound(inbound_id)
+                if stored is not None:  # None: a second maild process got there first
+                    self.handle(stored, now)
+                return inbound.claim_inbound(max_attempts)
+        except StoreError:
+            raise  # the database failed, not the mail: the caller retries later
+        except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
+            fault = describe_fault(exc)
+            log.error("mail %s quarantined: %s", inbound_id, fault)
+            with transaction():
+                inbound.quarantine(inbound_id, fault)
+                return inbound.claim_inbound(max_attempts)
+
+    def handle(self, stored: StoredMail, now: datetime) -> None:
+        mail = parse_mail(stored.raw)
+        threads = tickets.tickets_for_message_ids(thread_ids(mail))
+        tag = subject_tag(mail.subject)
+        referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
+        outcome = decide(mail, self._facts(stored, mail, threads, referenced, now), self.policy)
+        self._apply(outcome, stored, referenced, now)
+
+    def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
+               referenced: dict[str, TicketRow], now: datetime) -> MailFacts:
+        answer_to = reply_address(mail).lower()  # the key every answer is counted under
+        since = now - timedelta(seconds=self.config.screen.auto_reply_window)
+        recent = outbox.automatic_mails_since(answer_to, since) if answer_to else 0
+        known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
+        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent)
+
+    # -- carrying out the outcome ------------------------------------------------------------
+
+    def _apply(self, outcome: MailOutcome, stored: StoredMail, referenced: dict[str, TicketRow],
+               now: datetime) -> None:
+        row = referenced[outcome.ticket] if outcome.ticket else None
+        ticket = TicketRef(row.id, row.number) if row else None
+        for action in outcome.actions:
+            ticket = self._apply_one(action, ticket, stored, now)
+        inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
+
+    def _apply_one(self, action: Action, ticket: TicketRef | None, stored: StoredMail, now: datetime) -> TicketRef:
+        if isinstance(action, OpenTicket):
+            return self._open(action, now)
+        assert ticket is not None, f"{type(action).__name__} needs a ticket"
+        match action:
+            case AddParticipants(people):
+                tickets.add_participants(ticket.id, people)
+            case AddArticle():
+                self._add_article(ticket, action, stored, now)
+            case RecordEvent(kind, actor, detail):
+                tickets.add_event(ticket.id, now, kind, actor, detail)
+            case TouchTicket(status):
+                tickets.touch_ticket(ticket.id, now, status)
+            case QueueMail():
+                self._queue(ticket, action, now)
+        return ticket
+
+    def _open(self, action: OpenTicket, now: datetime) -> TicketRef:
+        number = ticket_number(action.day, tickets.next_serial(action.day))
+        ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
+                                        action.language, now)
+        tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
+                              action.intake_body, action.received_at, now)
+        return TicketRef(ticket_id, number)
+
+    def _add_article(self, ticket: TicketRef, action: AddArticle, stored: StoredMail, now: datetime) -> None:
+        article_id = tickets.add_article(ticket.id, action.direction, action.sender, action.recipients,
+                                         action.subject, action.body, now, message_id=action.message_id,
+                                         inbound_id=stored.id, screened=action.screened)
+        for attachment in action.attachments:
+            path = self.attachments.save(ticket.number, attachment.filename, attachment.payload)
+            tickets.add_attachment(article_id, attachment.filename, attachment.content_type,
+                                   len(attachment.payload), path)
+
+    def _queue(self, ticket: TicketRef, queued: QueueMail, now: datetime) -> None:
+        """Queue the mail once per dedupe key, and show it on the ticket's thread."""
+        helpdesk = self.config.helpdesk
+        notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)
+        outbound_id = outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                                     kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
+                                     now=now, ticket_id=ticket.id, rate_key=queued.rate_key)
+        if outbound_id is not None:
+            tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
+                                notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
+
+
+# -- the quarantine, for the command line -----------------------------------------------------
+
+def quarantined() -> list[dict[str, Any]]:
+    """Mails that could not be processed, with their error, sender and subject."""
+    rows = queries.quarantined()
+    for row in rows:
+        mail = parse_mail(inbound.raw_mail(row["message_key"]))
+        row.update({"from": mail.sender.address if mail.sender else "", "subject": mail.subject})
+    return rows
+
+
+def requeue(inbound_id: int) -> bool:
+    """Process a quarantined mail again (after a fix); False if it is not in quarantine."""
+    with transaction():
+        return inbound.requeue(inbound_id)

@@ -1,0 +1,104 @@
+"""Opening the store (SQLite by default, PostgreSQL when one machine is not enough) and transactions."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import parse as parse_url
+
+from ..errors import StoreError
+from .models import TABLES, database
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never block the writer (CLI while the daemon runs)
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 30000,
+}
+
+
+OPEN_ATTEMPTS = 20
+
+
+def open_database(url: str) -> Database:
+    """Connect, create missing tables, and bind the models to this database."""
+    for attempt in range(1, OPEN_ATTEMPTS + 1):
+        try:
+            db = _connect(url)
+            database.initialize(db)
+            db.connect(reuse_if_open=True)
+            create_tables(db)
+            return db
+        except StoreError:
+            raise
+        except Exception as exc:  # peewee and the drivers raise many kinds; translate once, here
+            # SQLite answers "locked" at once, without waiting, when a second process switches a
+            # new database to WAL while the first is creating its tables: try again shortly.
+            if "locked" not in str(exc) or attempt == OPEN_ATTEMPTS:
+                raise StoreError(f"cannot open database {redact(url)}: {exc}") from exc
+            database.obj.close()
+            time.sleep(0.1 * attempt)
+    raise AssertionError("unreachable")
+
+
+SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
+
+
+def create_tables(db: Database) -> None:
+    """Create missing tables. Two processes starting on an empty database would race on
+    CREATE TABLE IF NOT EXISTS, so they take turns: SQLite by taking the write lock at BEGIN,
+    PostgreSQL under an advisory lock."""
+    with transaction():
+        if isinstance(db, PostgresqlDatabase):
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        db.create_tables(TABLES, safe=True)
+
+
+def _connect(url: str) -> Database:
+    if url.startswith("sqlite:"):
+        path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=30)
+    if url.startswith(("postgresql:", "postgres:")):
+        try:
+            import psycopg2  # noqa: F401  (optional dependency: maild[postgresql])
+        except ImportError as exc:
+            raise StoreError("PostgreSQL needs psycopg2: pip install 'maild[postgresql]'") from exc
+        params = parse_url(url)
+        return PostgresqlDatabase(params.pop("database"), **params)
+    raise StoreError(f"unsupported database url {redact(url)}")
+
+
+def redact(url: str) -> str:
+    """The url without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}@{host}"
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One write transaction. SQLite takes the write lock at BEGIN so that two processes
+    never deadlock upgrading a read lock; PostgreSQL relies on row locks.
+
+    A fault of the database itself (gone, locked, out of space) becomes StoreError: the caller
+    retries later instead of blaming the mail in hand."""
+    db = database.obj
+    kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
+    try:
+        with db.atomic(**kwargs):
+            yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(f"database: {exc}") from exc
+
+
+def is_postgresql() -> bool:
+    return isinstance(database.obj, PostgresqlDatabase)

@@ -1,0 +1,188 @@
+"""The peewee tables. Queries live in the modules beside this one, transactions in db.py.
+
+Shaped for what comes next: a ticket has an intake record (T1), events (T2), and nullable
+priority/type/assignee columns that classification fills in; notices latch timer work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from peewee import (
+    BigIntegerField,
+    BlobField,
+    CharField,
+    DatabaseProxy,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+class UtcDateTimeField(DateTimeField):
+    """Aware datetimes in Python, naive UTC in the database (SQLite and PostgreSQL alike)."""
+
+    def db_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class BytesField(BlobField):
+    """bytes in Python on both stores (psycopg2 hands back a memoryview)."""
+
+    def python_value(self, value):
+        return bytes(value) if isinstance(value, memoryview) else value
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class MailboxCursor(BaseModel):
+    """Where fetching stopped in one IMAP folder; committed with the mails it covers."""
+
+    mailbox = CharField(unique=True)
+    uidvalidity = BigIntegerField(null=True)
+    last_uid = BigIntegerField(default=0)
+    last_fetch_at = UtcDateTimeField(null=True)
+
+
+class Ticket(BaseModel):
+    number = CharField(unique=True)
+    status = CharField(index=True)  # new | open | in-progress | waiting | resolved | closed
+    customer = CharField(index=True)  # lower-cased address
+    customer_name = CharField(default="")
+    subject = TextField()
+    language = CharField(default="en")
+    channel = CharField(default="email")
+    priority = CharField(null=True)
+    problem_type = CharField(null=True)
+    assignee = CharField(null=True)
+    created_at = UtcDateTimeField(index=True)
+    updated_at = UtcDateTimeField()
+
+
+class TicketSerial(BaseModel):
+    """The daily serial of ticket numbers, bumped atomically (INSERT … ON CONFLICT … RETURNING)."""
+
+    day = CharField(primary_key=True)
+    last = IntegerField()
+
+
+class Intake(BaseModel):
+    """The intake record (guideline T1); the workflow fills in the fields still unknown."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, backref="intake", on_delete="CASCADE")
+    customer_address = CharField()
+    customer_name = CharField(default="")
+    subject = TextField()
+    body = TextField()
+    channel = CharField(default="email")
+    received_by = CharField(default="maild")
+    received_at = UtcDateTimeField()
+    recorded_at = UtcDateTimeField()
+
+
+class Participant(BaseModel):
+    """An address that may write into a ticket by its subject tag: the customer and their To/Cc."""
+
+    ticket = ForeignKeyField(Ticket, backref="participants", on_delete="CASCADE")
+    address = CharField()
+    role = CharField()
+
+    class Meta:
+        indexes = ((("ticket", "address"), True),)
+
+
+class RawMail(BaseModel):
+    """The fetched bytes, exactly as the server gave them. A table of their own: written once
+    and never rewritten when the mail's status changes (an UPDATE rewrites a whole row)."""
+
+    message_key = CharField(max_length=320, primary_key=True)
+    raw = BytesField()
+
+
+class Inbound(BaseModel):
+    """A fetched mail: raw bytes first, everything else is derived and can be replayed."""
+
+    message_key = CharField(max_length=320, unique=True)
+    size = IntegerField()
+    mailbox = CharField()
+    uid = BigIntegerField(null=True)
+    fetched_at = UtcDateTimeField()
+    status = CharField(default="new", index=True)  # new | done | quarantined
+    attempts = IntegerField(default=0)
+    error = TextField(null=True)
+    screened = CharField(null=True)  # why no automatic answer went out
+    ticket = ForeignKeyField(Ticket, null=True, backref="inbound")
+    processed_at = UtcDateTimeField(null=True)
+
+
+class Outbound(BaseModel):
+    """The durable outbox: a row per mail we send, queued in the transaction that decided it."""
+
+    dedupe_key = CharField(max_length=400, unique=True)
+    message_id = CharField(max_length=320, unique=True)
+    ticket = ForeignKeyField(Ticket, null=True, backref="outbound")
+    kind = CharField()
+    sender = CharField()
+    recipients = TextField()  # comma-separated envelope recipients
+    rate_key = CharField(null=True, index=True)  # the address an automatic answer went to
+    raw = BytesField()
+    status = CharField(default="queued", index=True)  # queued | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = UtcDateTimeField(index=True)
+    last_error = TextField(null=True)
+    created_at = UtcDateTimeField(index=True)
+    sent_at = UtcDateTimeField(null=True)
+
+
+class Article(BaseModel):
+    """One message of a ticket's thread, in or out, in the order it happened."""
+
+    ticket = ForeignKeyField(Ticket, backref="articles", on_delete="CASCADE")
+    direction = CharField()  # in | out
+    inbound = ForeignKeyField(Inbound, null=True)
+    outbound = ForeignKeyField(Outbound, null=True)
+    message_id = CharField(max_length=320, null=True, index=True)
+    sender = CharField()
+    recipients = TextField(default="")
+    subject = TextField()
+    body = TextField()
+    screened = CharField(null=True)
+    created_at = UtcDateTimeField()
+
+
+class StoredAttachment(BaseModel):
+    article = ForeignKeyField(Article, backref="attachments", on_delete="CASCADE")
+    filename = CharField()
+    content_type = CharField()
+    size = IntegerField()
+    path = TextField()  # relative to the state directory
+
+
+class Event(BaseModel):
+    """The progress trail of a ticket (guideline T2)."""
+
+    ticket = ForeignKeyField(Ticket, backref="events", on_delete="CASCADE")
+    at = UtcDateTimeField()
+    kind = CharField()
+    actor = CharField()
+    detail = TextField(default="")
+
+
+TABLES = (MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
+          StoredAttachment, Event)

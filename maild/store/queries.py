@@ -1,0 +1,94 @@
+"""Read-only views for the command line: plain dicts, ready for JSON or a table."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from peewee import JOIN, fn
+
+from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def list_tickets(status: str | None = None) -> list[dict[str, Any]]:
+    query = (Ticket.select(Ticket, fn.COUNT(Article.id).alias("messages"))
+             .join(Article, JOIN.LEFT_OUTER).group_by(Ticket.id).order_by(Ticket.id))
+    if status:
+        query = query.where(Ticket.status == status)
+    return [{"number": t.number, "status": t.status, "customer": t.customer, "customer_name": t.customer_name,
+             "subject": t.subject, "language": t.language, "messages": t.messages,
+             "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at)} for t in query]
+
+
+def ticket_detail(number: str) -> dict[str, Any] | None:
+    ticket = Ticket.get_or_none(Ticket.number == number)
+    if ticket is None:
+        return None
+    articles = Article.select().where(Article.ticket == ticket).order_by(Article.created_at, Article.id)
+    intake = ticket.intake.first()
+    return {
+        "number": ticket.number, "status": ticket.status, "customer": ticket.customer,
+        "customer_name": ticket.customer_name, "subject": ticket.subject, "language": ticket.language,
+        "channel": ticket.channel, "created_at": _iso(ticket.created_at), "updated_at": _iso(ticket.updated_at),
+        "received_at": _iso(intake.received_at) if intake else None,
+        "participants": sorted(p.address for p in ticket.participants),
+        "messages": [_article(a) for a in articles],
+        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
+                   for e in Event.select().where(Event.ticket == ticket).order_by(Event.id)],
+    }
+
+
+def _article(article: Article) -> dict[str, Any]:
+    outbound = article.outbound
+    return {
+        "direction": article.direction, "at": _iso(article.created_at), "from": article.sender,
+        "to": article.recipients, "subject": article.subject, "body": article.body,
+        "message_id": article.message_id, "screened": article.screened,
+        "delivery": outbound.status if outbound else None,
+        "attachments": [{"filename": s.filename, "content_type": s.content_type, "size": s.size, "path": s.path}
+                        for s in StoredAttachment.select().where(StoredAttachment.article == article)],
+    }
+
+
+def quarantined() -> list[dict[str, Any]]:
+    """Mails that could not be processed; their senders and subjects are for the caller to read
+    from the raw mail (`inbound.raw_mail`), since the store does not parse."""
+    rows = Inbound.select().where(Inbound.status == "quarantined").order_by(Inbound.id)
+    return [{"id": row.id, "message_key": row.message_key, "fetched_at": _iso(row.fetched_at),
+             "attempts": row.attempts, "error": row.error, "size": row.size} for row in rows]
+
+
+def _counts(field, query) -> dict[str, int]:
+    return {value: count for value, count in query.select(field, fn.COUNT(1)).group_by(field).tuples()}
+
+
+def status() -> dict[str, Any]:
+    inbound = _counts(Inbound.status, Inbound.select())
+    outbox = _counts(Outbound.status, Outbound.select())
+    last_fetch = MailboxCursor.select(fn.MAX(MailboxCursor.last_fetch_at)).scalar()
+    if isinstance(last_fetch, str):  # SQLite hands back MAX() of a datetime column as text
+        last_fetch = datetime.fromisoformat(last_fetch)
+    if last_fetch is not None and last_fetch.tzinfo is None:  # stored as naive UTC
+        last_fetch = last_fetch.replace(tzinfo=timezone.utc)
+    return {
+        "mails": sum(inbound.values()),
+        "pending": inbound.get("new", 0),
+        "screened": Inbound.select().where(Inbound.screened.is_null(False)).count(),
+        "quarantined": inbound.get("quarantined", 0),
+        "tickets": _counts(Ticket.status, Ticket.select()),
+        "outbox": {"queued": outbox.get("queued", 0), "sent": outbox.get("sent", 0),
+                   "failed": outbox.get("failed", 0)},
+        "last_fetch": _iso(last_fetch),
+    }
+
+
+def outbox(statuses: tuple[str, ...] = ("queued", "failed")) -> list[dict[str, Any]]:
+    rows = (Outbound.select(Outbound, Ticket.number).join(Ticket, JOIN.LEFT_OUTER)
+            .where(Outbound.status.in_(statuses)).order_by(Outbound.id))
+    return [{"id": o.id, "status": o.status, "kind": o.kind, "to": o.recipients, "attempts": o.attempts,
+             "ticket": o.ticket.number if o.ticket_id else None, "last_error": o.last_error,
+             "next_attempt_at": _iso(o.next_attempt_at), "created_at": _iso(o.created_at)} for o in rows]

@@ -1,0 +1,132 @@
+"""The import rules of maild's layers, read from the source (docs/architecture.md draws them)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+KERNEL = ("maild.config", "maild.clock", "maild.errors")
+WIRING = ("maild.cli", "maild.app", "maild.daemon", "maild.__main__")
+
+# What each layer may import of maild. A name covers the module and everything under it.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "kernel": KERNEL,
+    "parsing": (*KERNEL, "maild.parsing"),
+    "store": (*KERNEL, "maild.store"),
+    "adapters": (*KERNEL, "maild.adapters"),
+    "rules": (*KERNEL, "maild.parsing", "maild.rules"),
+    "outgoing": (*KERNEL, "maild.parsing", "maild.rules", "maild.outgoing"),
+    "steps": (*KERNEL, "maild.parsing", "maild.rules", "maild.outgoing", "maild.store", "maild.adapters",
+              "maild.steps"),
+    # Wiring builds the parts and runs the steps; it decides nothing and writes through steps only.
+    "wiring": (*KERNEL, *WIRING, "maild.steps", "maild.adapters", "maild.outgoing.templates", "maild.store.db",
+               "maild.store.queries", "maild.store.attachments"),
+}
+
+# Only clock.py reads the wall clock; intervals (time.monotonic) are no reading of it.
+WALL_CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"),
+                    ("time", "time"), ("time", "time_ns"), ("time", "localtime"), ("time", "gmtime"),
+                    ("time", "ctime"), ("utils", "formatdate"), ("utils", "make_msgid")}
+WALL_CLOCK_NAMES = {"formatdate", "make_msgid", "localtime", "gmtime", "time_ns"}
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path
+    line: int
+    module: str  # the maild module imported, absolute
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> str | None:
+    """None for the test-support package, which no layer may import."""
+    if module == "maild" or module in KERNEL:
+        return "kernel"
+    if module in WIRING:
+        return "wiring"
+    second = module.split(".")[1]
+    return None if second == "testing" else second
+
+
+def maild_imports(root: Path, path: Path) -> list[Import]:
+    """Every import of a maild module in the file, at any depth (a deferred import counts).
+    `from package import name` imports the module package.name where there is one."""
+    here = module_name(root, path)
+    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [Import(path, node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(package, node.module, node.level)
+            for alias in node.names:
+                submodule = f"{base}.{alias.name}"
+                found.append(Import(path, node.lineno, submodule if _is_module(root, submodule) else base))
+    return [i for i in found if i.module == "maild" or i.module.startswith("maild.")]
+
+
+def _is_module(root: Path, name: str) -> bool:
+    path = root.joinpath(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def _absolute(package: str, module: str | None, level: int) -> str:
+    if level == 0:
+        return module or ""
+    base = package.split(".")
+    base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _covers(allowed: str, module: str) -> bool:
+    return module == allowed or module.startswith(allowed + ".")
+
+
+def violations(root: Path) -> list[str]:
+    """One line per import that breaks a layer rule, naming file, line and import."""
+    problems = []
+    for path in sorted((root / "maild").rglob("*.py")):
+        here = module_name(root, path)
+        layer = layer_of(here)
+        if layer is None:
+            continue
+        for imp in maild_imports(root, path):
+            if imp.module == "maild":  # the package itself: its version, nothing else
+                continue
+            where = f"{path.relative_to(root)}:{imp.line} imports {imp.module}"
+            if layer_of(imp.module) is None:
+                problems.append(f"{where}: nothing outside tests imports maild.testing")
+            elif not any(_covers(allowed, imp.module) for allowed in ALLOWED[layer]):
+                problems.append(f"{where}: {layer} may import only {', '.join(ALLOWED[layer])}")
+            elif layer == "steps" and imp.module not in ("maild.steps", here) and _covers("maild.steps", imp.module):
+                problems.append(f"{where}: a step never imports another step")
+    return problems
+
+
+def wall_clock_reads(root: Path) -> list[str]:
+    problems = []
+    for path in sorted((root / "maild").rglob("*.py")):
+        if path.name == "clock.py" and path.parent.name == "maild" or "testing" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            name = _called(node)
+            if name:
+                problems.append(f"{path.relative_to(root)}:{node.lineno} reads the wall clock: {name}()")
+    return problems
+
+
+def _called(node: ast.AST) -> str | None:
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if (func.value.id, func.attr) in WALL_CLOCK_CALLS:
+            return f"{func.value.id}.{func.attr}"
+    if isinstance(func, ast.Name) and func.id in WALL_CLOCK_NAMES:
+        return func.id
+    return None
