@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RoundResult:
-    fetched: int
+    fetched: int  # new to the store
     processed: int
     flushed: FlushResult
 
@@ -70,7 +70,7 @@ class App:
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)
 
-    def fetch(self, mailbox: ImapMailbox) -> Fetch:
+    def fetch_step(self, mailbox: ImapMailbox) -> Fetch:
         return Fetch(mailbox, self.config.imap.batch_size)
 
     def once(self) -> RoundResult:
@@ -78,8 +78,9 @@ class App:
         flushed_before = self.flush.total
         with self.mailbox() as mailbox:
             mailbox.ensure_processed_folder()
-            done = drain((self.fetch(mailbox), self.process, self.flush), self.clock)
-        return RoundResult(done["fetch"], done["process"], self.flush.total - flushed_before)
+            fetch = self.fetch_step(mailbox)
+            done = drain((fetch, self.process, self.flush), self.clock)
+        return RoundResult(fetch.stored, done["process"], self.flush.total - flushed_before)
 
     def close(self) -> None:
         self.db.close()

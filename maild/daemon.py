@@ -107,7 +107,7 @@ class Daemon:
         config = self.app.config.imap
         with self.app.mailbox() as mailbox:
             mailbox.ensure_processed_folder()
-            steps = (self.app.fetch(mailbox), self.app.process)
+            steps = (self.app.fetch_step(mailbox), self.app.process)
             while not self._stop.is_set():
                 drain(steps, self.app.clock, self._stop.is_set, self._progress)
                 self._beat("mail")

@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from maild.store import queries
 from maild.app import App
 from maild.config import load_config
+from maild.parsing import message_key
+from maild.store import queries
 from maild.store.db import transaction
 from maild.store.inbound import FetchedMail, store_fetched
 from maild.store.models import Inbound, Outbound
-from maild.parsing import message_key
 from maild.testing.configs import local_config
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from .corpus import CORPUS, require_corpus
+
 # Labelled bounces that a person forwarded ("Fwd: Returned mail"): a customer asking for help.
 FORWARDED_BY_A_PERSON = {"sisimai-set-of-emails/err/make-test-36.eml"}
 
@@ -29,6 +30,7 @@ def corpus_files() -> list[tuple[Path, dict]]:
 
 @pytest.fixture
 def corpus_app(dovecot, smtp_sink, state_dir, clock):
+    require_corpus()
     # Generous rate limit: the corpus reuses a few sender addresses hundreds of times.
     text = local_config(dovecot, smtp_sink, f"sqlite:///{state_dir / 'maild.db'}", state_dir,
                         screen={"auto_reply_limit": 100000})
@@ -38,7 +40,6 @@ def corpus_app(dovecot, smtp_sink, state_dir, clock):
     app.close()
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not beside the project")
 def test_every_corpus_mail_is_stored_and_processed_and_machines_get_no_answer(corpus_app, dovecot,
                                                                                smtp_sink) -> None:
     files = corpus_files()

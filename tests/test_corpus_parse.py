@@ -18,12 +18,16 @@ import pytest
 
 from maild.parsing import ParsedMail, message_key, parse_mail
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from .corpus import CORPUS, require_corpus
+
 NOT_MAIL = {"README.md", "SOURCE.md"}
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 RETURNED_MESSAGE_TYPES = ("message/rfc822", "text/rfc822-headers")
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
+
+@pytest.fixture(autouse=True, scope="module")
+def corpus() -> Path:
+    return require_corpus()
 
 
 def corpus_files() -> list[Path]:

@@ -6,10 +6,10 @@ from email.message import EmailMessage
 
 from maild.app import App
 from maild.config import load_config
+from maild.store import queries
 from maild.store.models import MailboxCursor
 from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
-from maild.store import queries
 
 from .mails import chinese_mail, customer_mail, mail_with_attachment
 

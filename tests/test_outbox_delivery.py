@@ -27,6 +27,8 @@ def test_a_retry_waits_for_its_backoff(app, dovecot, smtp_sink, clock) -> None:
     app.once()
     clock.advance(timedelta(seconds=30))
     app.once()
+    [row] = queries.outbox()
+    assert (row["status"], row["attempts"]) == ("queued", 1) and "451" in row["last_error"]
     assert smtp_sink.messages == []
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from maild.steps.process import quarantined, requeue
-from maild.store import inbound, queries
 from maild.app import App
 from maild.config import load_config
-from maild.store.db import transaction
 from maild.outgoing.templates import default_templates_dir
+from maild.steps.process import quarantined, requeue
+from maild.store import inbound, queries
+from maild.store.db import transaction
 
 from .mails import customer_mail
 
@@ -68,7 +68,7 @@ def test_requeue_replays_a_quarantined_mail_after_the_fix(app_with_broken_templa
 def test_a_mail_that_kept_killing_the_process_is_quarantined_after_three_attempts(app, dovecot, smtp_sink) -> None:
     dovecot.append(customer_mail())
     with app.mailbox() as mailbox:
-        app.fetch(mailbox).run(app.clock.now())
+        app.fetch_step(mailbox).run(app.clock.now())
     for _ in range(3):  # each claim is an attempt whose process then died before finishing
         with transaction():
             assert inbound.claim_inbound(max_attempts=3) is not None

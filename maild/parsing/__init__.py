@@ -9,5 +9,5 @@ from .message_ids import normalise_message_id
 from .mime_parts import Attachment
 from .subjects import strip_reply_prefixes
 
-__all__ = ["Address", "Attachment", "ParsedMail", "header_message_id", "message_key", "normalise_message_id", "parse_mail",
-           "strip_reply_prefixes"]
+__all__ = ["Address", "Attachment", "ParsedMail", "header_message_id", "message_key", "normalise_message_id",
+           "parse_mail", "strip_reply_prefixes"]

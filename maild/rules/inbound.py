@@ -22,7 +22,7 @@ from .actions import (
 )
 from .correlate import KnownTicket, Match, correlate, subject_tag
 from .language import detect_language
-from .screen import ScreenPolicy, Screening, reply_target, screen
+from .screen import Screening, ScreenPolicy, reply_target, screen
 from .tickets import status_after_customer_mail
 
 NO_SUBJECT = {"zh": "（无主题）", "en": "(no subject)"}

@@ -25,9 +25,10 @@ class Fetch:
     def __init__(self, mailbox: ImapMailbox, batch_size: int) -> None:
         self.mailbox = mailbox
         self.batch_size = batch_size
+        self.stored = 0  # mails new to the store since start, for `maild once` to report
 
     def run(self, now: datetime) -> int:
-        """Returns how many mails were fetched (stored, or already in the store); 0: none left."""
+        """Returns how many mails were fetched (new, or already in the store); 0: none left."""
         mailbox = self.mailbox
         last_uid = self._last_uid()
         uids = mailbox.uids_after(last_uid)
@@ -43,7 +44,7 @@ class Fetch:
                         sorted(set(group) - set(raws)))
         mails = [FetchedMail(uid, message_key(raw), raw) for uid, raw in sorted(raws.items())]
         with transaction():  # the cursor commits with the mails it covers
-            store_fetched(mailbox.name, mails, now)
+            self.stored += store_fetched(mailbox.name, mails, now)
             # UIDs of the group that vanished meanwhile are gone for good: the cursor passes them.
             save_cursor(mailbox.name, mailbox.uidvalidity, group[-1], now)
         mailbox.mark_processed(group)

@@ -17,15 +17,7 @@ from ..errors import StoreError, describe_fault
 from ..outgoing.notices import write_notice
 from ..outgoing.templates import Renderer
 from ..parsing import ParsedMail, parse_mail
-from ..rules.actions import (
-    Action,
-    AddArticle,
-    AddParticipants,
-    OpenTicket,
-    QueueMail,
-    RecordEvent,
-    TouchTicket,
-)
+from ..rules import actions
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import ScreenPolicy, reply_address
@@ -117,24 +109,25 @@ class Process:
             ticket = self._apply_one(action, ticket, stored, now)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
 
-    def _apply_one(self, action: Action, ticket: TicketRef | None, stored: StoredMail, now: datetime) -> TicketRef:
-        if isinstance(action, OpenTicket):
+    def _apply_one(self, action: actions.Action, ticket: TicketRef | None, stored: StoredMail,
+                   now: datetime) -> TicketRef:
+        if isinstance(action, actions.OpenTicket):
             return self._open(action, now)
         assert ticket is not None, f"{type(action).__name__} needs a ticket"
         match action:
-            case AddParticipants(people):
+            case actions.AddParticipants(people):
                 tickets.add_participants(ticket.id, people)
-            case AddArticle():
+            case actions.AddArticle():
                 self._add_article(ticket, action, stored, now)
-            case RecordEvent(kind, actor, detail):
+            case actions.RecordEvent(kind, actor, detail):
                 tickets.add_event(ticket.id, now, kind, actor, detail)
-            case TouchTicket(status):
+            case actions.TouchTicket(status):
                 tickets.touch_ticket(ticket.id, now, status)
-            case QueueMail():
+            case actions.QueueMail():
                 self._queue(ticket, action, now)
         return ticket
 
-    def _open(self, action: OpenTicket, now: datetime) -> TicketRef:
+    def _open(self, action: actions.OpenTicket, now: datetime) -> TicketRef:
         number = ticket_number(action.day, tickets.next_serial(action.day))
         ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
                                         action.language, now)
@@ -142,7 +135,7 @@ class Process:
                               action.intake_body, action.received_at, now)
         return TicketRef(ticket_id, number)
 
-    def _add_article(self, ticket: TicketRef, action: AddArticle, stored: StoredMail, now: datetime) -> None:
+    def _add_article(self, ticket: TicketRef, action: actions.AddArticle, stored: StoredMail, now: datetime) -> None:
         article_id = tickets.add_article(ticket.id, action.direction, action.sender, action.recipients,
                                          action.subject, action.body, now, message_id=action.message_id,
                                          inbound_id=stored.id, screened=action.screened)
@@ -151,7 +144,7 @@ class Process:
             tickets.add_attachment(article_id, attachment.filename, attachment.content_type,
                                    len(attachment.payload), path)
 
-    def _queue(self, ticket: TicketRef, queued: QueueMail, now: datetime) -> None:
+    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, now: datetime) -> None:
         """Queue the mail once per dedupe key, and show it on the ticket's thread."""
         helpdesk = self.config.helpdesk
         notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)

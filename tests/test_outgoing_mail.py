@@ -1,0 +1,82 @@
+"""Mail maild writes: threading and loop-stopping headers, the subject with its number, local times."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
+
+from maild.config import HelpdeskConfig
+from maild.outgoing.compose import Outgoing, compose
+from maild.outgoing.notices import write_notice
+from maild.outgoing.templates import Rendered, Renderer, default_templates_dir
+from maild.parsing import Address
+from maild.rules.actions import QueueMail
+
+NOW = datetime(2026, 11, 25, 1, 30, tzinfo=timezone.utc)
+HELPDESK = HelpdeskConfig(address="support@example.com", name="Example Support", timezone="Asia/Shanghai")
+
+
+def composed(**changes) -> bytes:
+    fields = dict(sender_name="Example Support", sender_address="support@example.com", to_name="张三",
+                  to_address="zhangsan@kehu.example.cn", subject="[TS20261125001] 系统无法登录",
+                  in_reply_to="m1@kehu.example.cn", references=("m0@kehu.example.cn", "m1@kehu.example.cn"),
+                  loop_header="X-Maild-Loop")
+    fields.update(changes)
+    return compose(Outgoing(**fields), Rendered("text body", "<p>html body</p>"), "maild.1@example.com", NOW)
+
+
+def test_our_mail_says_it_is_automatic_so_no_responder_answers_it() -> None:
+    mail = message_from_bytes(composed(), policy=default)
+    assert mail["Auto-Submitted"] == "auto-replied"
+    assert mail["X-Auto-Response-Suppress"] == "All"
+    assert mail["X-Maild-Loop"] == "support@example.com"
+
+
+def test_our_mail_threads_on_the_customer_mail() -> None:
+    mail = message_from_bytes(composed(), policy=default)
+    assert mail["Message-ID"] == "<maild.1@example.com>"
+    assert mail["In-Reply-To"] == "<m1@kehu.example.cn>"
+    assert mail["References"] == "<m0@kehu.example.cn> <m1@kehu.example.cn>"
+
+
+def test_references_keep_the_twenty_nearest() -> None:
+    many = tuple(f"m{n}@kehu.example.cn" for n in range(30))
+    references = message_from_bytes(composed(references=many), policy=default)["References"].split()
+    assert references[0] == "<m10@kehu.example.cn>" and len(references) == 20
+
+
+def test_a_chinese_subject_and_name_are_encoded_words_on_the_wire() -> None:
+    raw = composed()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()
+    mail = message_from_bytes(raw, policy=default)
+    assert mail["Subject"] == "[TS20261125001] 系统无法登录" and mail["To"].addresses[0].display_name == "张三"
+
+
+def test_an_ascii_subject_stays_readable_on_the_wire() -> None:
+    assert b"\r\nSubject: [TS20261125001] Cannot log in\r\n" in composed(subject="[TS20261125001] Cannot log in")
+
+
+def test_every_line_ends_in_crlf_as_smtp_wants() -> None:
+    raw = composed()
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+def test_text_and_html_are_alternatives() -> None:
+    mail = message_from_bytes(composed(), policy=default)
+    assert mail.get_content_type() == "multipart/alternative"
+    assert mail.get_body(("plain",)).get_content().strip() == "text body"
+    assert mail.get_body(("html",)).get_content().strip() == "<p>html body</p>"
+
+
+def test_an_acknowledgement_names_its_ticket_and_the_time_in_the_helpdesk_zone() -> None:
+    queued = QueueMail("ack", "ack:k", Address("alice@customer.example", "Alice Smith"), "en", "Cannot log in",
+                       {"customer_name": "Alice Smith", "received_at": NOW})
+    notice = write_notice(queued, "TS20261125001", HELPDESK, Renderer(default_templates_dir()), NOW)
+    assert notice.subject == "[TS20261125001] Cannot log in"
+    assert "Dear Alice Smith" in notice.text and "2026-11-25 09:30" in notice.text
+    mail = message_from_bytes(notice.raw, policy=default)
+    assert mail["Message-ID"] == f"<{notice.message_id}>" and notice.message_id.endswith("@example.com")
+    assert str(make_header(decode_header(mail["To"]))) == "Alice Smith <alice@customer.example>"
