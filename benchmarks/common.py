@@ -214,22 +214,26 @@ def sample_mail(i: int, rng: random.Random, attachment_size: int = 0, auto_reply
     return raw, chinese, charset
 
 
-def attachment_size_for(rng: random.Random) -> int:
-    """~2 % of mails carry 1-10 MB, ~15 % a small file (5-300 KB), the rest none."""
+def attachment_size_for(rng: random.Random, profile: str) -> int:
+    """"mixed": ~15 % carry a small file (5-100 KB), about 15 KB a mail on average, like a support
+    mailbox's everyday traffic. "large": also ~2 % with 1-10 MB and small ones up to 300 KB."""
     roll = rng.random()
-    if roll < 0.02:
+    if profile == "large" and roll < 0.02:
         return rng.randint(1 * MB, 10 * MB)
     if roll < 0.17:
-        return rng.randint(5 * 1024, 300 * 1024)
+        return rng.randint(5 * 1024, 100 * 1024 if profile == "mixed" else 300 * 1024)
     return 0
 
 
-def generate(n: int, seed: int, stats: MailSet, tag: str = "bench", auto_reply_share: float = 0.01
-             ) -> Iterator[bytes]:
+PROFILES = ("mixed", "large")
+
+
+def generate(n: int, seed: int, stats: MailSet, tag: str = "bench", auto_reply_share: float = 0.01,
+             profile: str = "large") -> Iterator[bytes]:
     """N deterministic mails, one at a time (a few hundred MB need not sit in memory at once)."""
     rng = random.Random(seed)
     for i in range(n):
-        size = attachment_size_for(rng)
+        size = attachment_size_for(rng, profile)
         auto = rng.random() < auto_reply_share
         raw, chinese, charset = sample_mail(i, rng, size, auto, tag)
         stats.count += 1

@@ -1,9 +1,10 @@
 """Ingest throughput and memory: `maild once` against a plain imapclient + email baseline.
 
-    python benchmarks/ingest.py [--mails 2000] [--database sqlite|postgresql] [--seed 1]
+    python benchmarks/ingest.py [--mails 1000] [--large-mails 1000] [--database sqlite|postgresql] [--seed 1]
 
-Puts N generated mails (mixed Chinese/English, ~2 % with 1-10 MB attachments) into a private
-Dovecot, then measures on that one mailbox:
+Two mailboxes, one after the other, each of generated mail (mixed Chinese/English) in a private
+Dovecot: "mixed", about 15 KB a mail (the target figure), and "large", ~2 % of it with 1-10 MB
+attachments (a second figure, for memory). On each:
   baseline   in this process: login, select, search, fetch every mail (BODY.PEEK[]) in batches,
              parse each with the standard library and read its text parts; no database;
   maild      `python -m maild -c CONFIG once` as a child process, acknowledgements really sent
@@ -24,7 +25,7 @@ from common import MB, MailSet, generate, rig, maild, maild_command, run_measure
 
 from maild.testing.dovecot import PrivateDovecot
 
-RATIO_TARGET = 0.5
+RATIO_TARGETS = {"sqlite": 0.8, "postgresql": 0.6}  # of the mixed mailbox
 RSS_TARGET_MB = 150
 BASELINE_BATCH = 50  # UIDs per FETCH, as maild's default imap.batch_size
 
@@ -59,23 +60,35 @@ def baseline(dovecot: PrivateDovecot) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mails", type=int, default=2000)
+    parser.add_argument("--mails", type=int, default=1000, help="mails of the mixed mailbox (about 15 KB each)")
+    parser.add_argument("--large-mails", type=int, default=1000,
+                        help="mails of the large-attachment mailbox (0: skip it)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    ratio_target = RATIO_TARGETS[args.database]
+    for profile, count in (("mixed", args.mails), ("large", args.large_mails)):
+        if count:
+            print(f"== {profile} mailbox, {args.database}")
+            measure(profile, count, args.database, args.seed, ratio_target if profile == "mixed" else None)
+            print()
+    return 0
 
-    with rig("maild-bench-", args.database) as bench:
+
+def measure(profile: str, count: int, database: str, seed: int, ratio_target: float | None) -> None:
+    """One mailbox: the baseline, then `maild once` into an empty store; prints the figures."""
+    with rig("maild-bench-", database) as bench:
         scratch, dovecot, sink, config = bench.scratch, bench.dovecot, bench.sink, bench.config
 
         mails = MailSet()
         t = time.perf_counter()
-        dovecot.append_many(generate(args.mails, args.seed, mails))
+        dovecot.append_many(generate(count, seed, mails, profile=profile))
         append_s = time.perf_counter() - t
         total_mb = mails.bytes / MB
         print(f"{mails.count} mails, {total_mb:.1f} MB: {mails.chinese} Chinese, {mails.with_attachment} with "
               f"attachments ({mails.large} of 1-10 MB), {mails.auto_replies} auto-replies; "
               f"charsets {', '.join(f'{k} {v}' for k, v in sorted(mails.charsets.items()))}")
-        print(f"appended to Dovecot in {append_s:.1f} s (MULTIAPPEND); database {args.database}")
+        print(f"appended to Dovecot in {append_s:.1f} s (MULTIAPPEND)")
 
         base = baseline(dovecot)
         if base["mails"] != mails.count:
@@ -93,16 +106,15 @@ def main() -> int:
     base_rate = base["mails"] / base["wall"]
     maild_rate = mails.count / run["wall"]
     ratio = maild_rate / base_rate
-    print()
+    target = f"target >= {ratio_target}   {verdict(ratio >= ratio_target)}" if ratio_target else "(second figure)"
     print(f"{'':32} {'wall s':>8} {'mails/s':>9} {'MB/s':>7}")
     print(f"{'baseline (imapclient + email)':32} {base['wall']:8.2f} {base_rate:9.1f} {total_mb / base['wall']:7.1f}"
           f"   (of it FETCH {base['fetch']:.2f} s)")
     print(f"{'maild once':32} {run['wall']:8.2f} {maild_rate:9.1f} {total_mb / run['wall']:7.1f}"
           f"   (CPU {run['cpu']:.2f} s, start-up included)")
-    print(f"{'ratio maild/baseline':32} {ratio:8.2f}   target >= {RATIO_TARGET}   {verdict(ratio >= RATIO_TARGET)}")
+    print(f"{'ratio maild/baseline':32} {ratio:8.2f}   {target}")
     print(f"{'maild peak RSS':32} {run['rss_mb']:8.1f} MB   target < {RSS_TARGET_MB} MB   "
           f"{verdict(run['rss_mb'] < RSS_TARGET_MB)}")
-    print(f"{'mail total':32} {total_mb:8.1f} MB in {mails.count} mails")
     tickets = sum(status["tickets"].values())
     outbox = status["outbox"]
     expected = mails.count - mails.auto_replies
@@ -114,7 +126,6 @@ def main() -> int:
         print(f"{'sanity':32} CHECK: expected {mails.count} stored, {expected} tickets and acks")
     summary = output.strip().splitlines()
     print(f"{'maild said':32} {summary[-1] if summary else '(nothing)'}")
-    return 0
 
 
 if __name__ == "__main__":

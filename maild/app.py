@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +59,9 @@ class App:
         self.config = config
         self.clock = clock or SystemClock()
         self.db = open_database(config.database.url)
-        self.stopping = threading.Event()  # set by the daemon on SIGTERM
         renderer = renderer_for(config.helpdesk)  # a missing or broken template stops maild at start
         attachments = AttachmentStore(Path(config.helpdesk.state_dir) / "attachments")
-        self.process = Process(config, renderer, attachments, self.stopping.is_set)
+        self.process = Process(config, renderer, attachments)
         self.flush = Flush(config.smtp)
         tune_garbage_collector()
 
@@ -76,10 +74,11 @@ class App:
     def once(self) -> RoundResult:
         """Fetch every new mail, process it, send what is due — the same steps the daemon runs."""
         flushed_before = self.flush.total
-        with self.mailbox() as mailbox:
+        with self.mailbox() as mailbox:  # fetching first, so the IMAP session is not held longer
             mailbox.ensure_processed_folder()
             fetch = self.fetch_step(mailbox)
-            done = drain((fetch, self.process, self.flush), self.clock)
+            drain((fetch,), self.clock)
+        done = drain((self.process, self.flush), self.clock)
         return RoundResult(fetch.stored, done["process"], self.flush.total - flushed_before)
 
     def close(self) -> None:

@@ -81,6 +81,7 @@ class ScreenConfig:
 @dataclass(frozen=True)
 class ProcessingConfig:
     max_attempts: int = 3
+    batch_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -202,5 +203,6 @@ def _validate(config: Config) -> None:
     for key in ("poll_interval", "idle_timeout", "batch_size", "timeout"):
         if getattr(config.imap, key) <= 0:
             raise ConfigError(f"imap.{key}", "expected a positive integer")
-    if config.processing.max_attempts < 1:
-        raise ConfigError("processing.max_attempts", "expected a positive integer")
+    for key in ("max_attempts", "batch_size"):
+        if getattr(config.processing, key) < 1:
+            raise ConfigError(f"processing.{key}", "expected a positive integer")

@@ -29,7 +29,7 @@ class Daemon:
     def __init__(self, app: App, notifier: Notifier | None = None) -> None:
         self.app = app
         self.notifier = notifier or Notifier()
-        self._stop = app.stopping
+        self._stop = threading.Event()
         self._wake_outbox = threading.Event()
         self._heartbeats = {"mail": time.monotonic(), "outbox": time.monotonic()}
         self._failures: list[BaseException] = []

@@ -49,7 +49,18 @@ def planted(tmp_path: Path, relative: str, source: str) -> Path:
 def test_a_rule_that_imports_the_store_is_named(tmp_path: Path) -> None:
     root = planted(tmp_path, "maild/rules/leaky.py", "from ..store.db import transaction\n")
     assert violations(root) == ["maild/rules/leaky.py:1 imports maild.store.db: rules may import only "
-                                "maild.config, maild.clock, maild.errors, maild.parsing, maild.rules"]
+                                "maild.config, maild.errors, maild.parsing, maild.rules"]
+
+
+def test_a_rule_that_takes_the_clock_instead_of_now_is_named(tmp_path: Path) -> None:
+    root = planted(tmp_path, "maild/rules/late.py", "from ..clock import SystemClock\n")
+    [problem] = violations(root)
+    assert problem.startswith("maild/rules/late.py:1 imports maild.clock: rules may import only")
+
+
+def test_a_module_in_no_layer_is_named(tmp_path: Path) -> None:
+    root = planted(tmp_path, "maild/util.py", "from .errors import MaildError\n")
+    assert violations(root) == ["maild/util.py: in no layer (docs/architecture.md lists them)"]
 
 
 def test_a_step_that_imports_another_step_is_named(tmp_path: Path) -> None:
@@ -58,12 +69,20 @@ def test_a_step_that_imports_another_step_is_named(tmp_path: Path) -> None:
 
 
 def test_the_wiring_writing_to_the_store_directly_is_named(tmp_path: Path) -> None:
-    root = planted(tmp_path, "maild/extra_cli.py", "")
-    (root / "maild/cli.py").write_text("from .store import inbound\n", encoding="utf-8")
+    root = planted(tmp_path, "maild/cli.py", "from .store import inbound\n")
     [problem] = violations(root)
     assert problem.startswith("maild/cli.py:1 imports maild.store.inbound: wiring may import only")
 
 
-def test_a_wall_clock_read_outside_the_clock_is_named(tmp_path: Path) -> None:
-    root = planted(tmp_path, "maild/rules/late.py", "import time\n\ndef due():\n    return time.time()\n")
-    assert wall_clock_reads(root) == ["maild/rules/late.py:4 reads the wall clock: time.time()"]
+@pytest.mark.parametrize("source", [
+    "import time\n\ndef due():\n    return time.time()\n",
+    "import datetime\n\ndef due():\n    return datetime.datetime.now()\n",
+    "from datetime import datetime as dt\n\ndef due():\n    return dt.now()\n",
+    "from time import time\n\ndef due():\n    return time()\n",
+    "from email.utils import formatdate\n\ndef due():\n    return formatdate()\n",
+    "from datetime import date\n\nTODAY = None\nfactory = date.today\n",
+])
+def test_a_wall_clock_read_outside_the_clock_is_named(tmp_path: Path, source: str) -> None:
+    root = planted(tmp_path, "maild/rules/late.py", source)
+    [problem] = wall_clock_reads(root)
+    assert problem.startswith("maild/rules/late.py:4 reads the wall clock: ")

@@ -80,3 +80,28 @@ def test_an_acknowledgement_names_its_ticket_and_the_time_in_the_helpdesk_zone()
     mail = message_from_bytes(notice.raw, policy=default)
     assert mail["Message-ID"] == f"<{notice.message_id}>" and notice.message_id.endswith("@example.com")
     assert str(make_header(decode_header(mail["To"]))) == "Alice Smith <alice@customer.example>"
+
+
+def test_a_long_subject_is_folded_into_lines_a_mail_client_accepts() -> None:
+    subject = "[TS20261125001] " + " ".join(["export"] * 60)
+    raw = composed(subject=subject)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    assert message_from_bytes(raw, policy=default)["Subject"] == subject
+
+
+def test_a_long_chinese_subject_is_split_into_whole_characters() -> None:
+    subject = "[TS20261125001] " + "系统无法登录，请尽快处理" * 8
+    raw = composed(subject=subject)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    assert message_from_bytes(raw, policy=default)["Subject"] == subject
+
+
+def test_line_breaks_in_a_subject_or_name_cannot_add_a_header() -> None:
+    raw = composed(subject="hello\r\nBcc: victim@elsewhere.example", to_name="Eve\r\nBcc: x@y.example")
+    mail = message_from_bytes(raw, policy=default)
+    assert mail["Bcc"] is None and mail["Subject"] == "hello Bcc: victim@elsewhere.example"
+
+
+def test_a_name_with_special_characters_is_quoted() -> None:
+    mail = message_from_bytes(composed(to_name="Smith, Alice"), policy=default)
+    assert mail["To"].addresses[0].display_name == "Smith, Alice"

@@ -70,9 +70,28 @@ def test_a_mail_that_kept_killing_the_process_is_quarantined_after_three_attempt
     with app.mailbox() as mailbox:
         app.fetch_step(mailbox).run(app.clock.now())
     for _ in range(3):  # each claim is an attempt whose process then died before finishing
-        with transaction():
-            assert inbound.claim_inbound(max_attempts=3) is not None
+        die_after_claiming(expected=1)
     with transaction():
-        assert inbound.claim_inbound(max_attempts=3) is None
+        assert inbound.claim_batch(limit=100, max_attempts=3) == []
     [entry] = quarantined()
     assert entry["attempts"] == 3 and "gave up after 3 attempts" in entry["error"]
+
+
+def test_after_a_crash_each_mail_of_the_batch_is_tried_alone_and_all_get_through(app, dovecot, smtp_sink) -> None:
+    for n in range(3):
+        dovecot.append(customer_mail(subject=f"Problem {n}", sender=f"user{n}@customer.example"))
+    with app.mailbox() as mailbox:
+        app.fetch_step(mailbox).run(app.clock.now())
+    die_after_claiming(expected=3)
+    assert app.process.run(app.clock.now()) == 1  # tried before: alone, so it can only take itself down
+    app.once()
+    assert quarantined() == [] and len(queries.list_tickets()) == 3
+
+
+def die_after_claiming(expected: int) -> None:
+    """What a process that claimed a batch and was killed leaves behind: attempts counted, no claim
+    held (PostgreSQL releases a dead session's locks)."""
+    with transaction():
+        claimed = inbound.claim_batch(limit=100, max_attempts=3)
+    assert len(claimed) == expected
+    inbound.unclaim(claimed)

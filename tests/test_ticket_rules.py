@@ -76,6 +76,7 @@ def test_a_reply_joins_its_ticket_without_a_new_acknowledgement() -> None:
     outcome = decide(mail, facts({OURS: "TS20261125001"}, waiting_ticket("open")), POLICY)
     assert outcome.ticket == "TS20261125001"
     assert kinds(outcome) == ["AddArticle", "TouchTicket", "RecordEvent"]
+    assert outcome.actions[1] == TouchTicket(None)  # the status stays as staff left it
     assert outcome.actions[2] == RecordEvent("customer-mail", "alice@customer.example", "via message-id")
 
 
@@ -90,7 +91,7 @@ def test_an_auto_reply_leaves_a_waiting_ticket_waiting_and_is_kept_on_it() -> No
                                     headers={"Auto-Submitted": "auto-replied"}))
     outcome = decide(mail, facts({OURS: "TS20261125001"}, waiting_ticket()), POLICY)
     assert outcome.screened == "auto-reply"
-    assert outcome.actions[:2] == (outcome.actions[0], TouchTicket("waiting"))
+    assert outcome.actions[:2] == (outcome.actions[0], TouchTicket(None))
     assert isinstance(outcome.actions[0], AddArticle) and outcome.actions[0].screened == "auto-reply"
 
 

@@ -1,24 +1,25 @@
 """Build the outgoing mail: headers that thread (RFC 5322 §3.6.4) and that stop mail loops
 (RFC 3834 Auto-Submitted, Microsoft's X-Auto-Response-Suppress, our own loop header).
 
-Built with the stdlib's compat32 MIME classes rather than EmailMessage: every new ticket sends
-one, and the header registry's parse-and-fold made composing three times slower.
+Written out directly rather than through the stdlib's MIME classes and generator: every new
+ticket sends one, and the generic header folding and boundary search made composing most of
+the cost of an acknowledgement. What we write is always the same shape — a multipart/alternative
+of two UTF-8 parts in base64, whose lines can never begin with "--", so the boundary needs no
+search; headers are ASCII, or RFC 2047 encoded words where a name or subject is not.
 """
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.policy import compat32
 from email.utils import format_datetime, formataddr
 
 from .templates import Rendered
 
-WIRE = compat32.clone(linesep="\r\n")  # SMTP DATA is CRLF-terminated (RFC 5321 §2.3.8)
+CRLF = "\r\n"  # SMTP DATA is CRLF-terminated (RFC 5321 §2.3.8)
+WORD_BYTES = 36  # UTF-8 bytes per encoded word: 48 base64 characters, a word well under 75 (RFC 2047 §2)
 
 
 @dataclass(frozen=True)
@@ -42,24 +43,68 @@ def new_message_id(helpdesk_address: str) -> str:
 
 def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime) -> bytes:
     """The mail as it goes on the wire."""
-    msg = MIMEMultipart("alternative")
-    msg["From"] = formataddr((out.sender_name, out.sender_address), charset="utf-8")
-    msg["To"] = formataddr((out.to_name, out.to_address), charset="utf-8")
-    msg["Subject"] = _encoded(out.subject)
-    msg["Date"] = format_datetime(now)
-    msg["Message-ID"] = f"<{message_id}>"
+    boundary = f"=_maild.{uuid.uuid4().hex}"
+    headers = [
+        ("From", mailbox(out.sender_name, out.sender_address)),
+        ("To", mailbox(out.to_name, out.to_address)),
+        ("Subject", header_text(out.subject, len("Subject: "))),
+        ("Date", format_datetime(now)),
+        ("Message-ID", f"<{message_id}>"),
+    ]
     if out.in_reply_to:
-        msg["In-Reply-To"] = f"<{out.in_reply_to}>"
+        headers.append(("In-Reply-To", f"<{out.in_reply_to}>"))
     if out.references:
-        msg["References"] = " ".join(f"<{ref}>" for ref in out.references[-20:])
-    msg["Auto-Submitted"] = out.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"
-    msg[out.loop_header] = out.sender_address
-    msg.attach(MIMEText(body.text, "plain", "utf-8"))
-    msg.attach(MIMEText(body.html, "html", "utf-8"))
-    return msg.as_bytes(policy=WIRE)
+        headers.append(("References", f"{CRLF} ".join(f"<{ref}>" for ref in out.references[-20:])))
+    headers += [
+        ("Auto-Submitted", out.auto_submitted),
+        ("X-Auto-Response-Suppress", "All"),
+        (out.loop_header, out.sender_address),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative;{CRLF} boundary="{boundary}"'),
+    ]
+    head = "".join(f"{name}: {value}{CRLF}" for name, value in headers)
+    parts = "".join(f"--{boundary}{CRLF}{text_part(text, subtype)}" for text, subtype in
+                    ((body.text, "plain"), (body.html, "html")))
+    return f"{head}{CRLF}{parts}--{boundary}--{CRLF}".encode("ascii")
 
 
-def _encoded(text: str) -> str | Header:
-    # RFC 2047 encoded words only where needed: an ASCII subject stays readable on the wire.
-    return text if text.isascii() else Header(text, "utf-8")
+def text_part(text: str, subtype: str) -> str:
+    encoded = base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", CRLF)
+    return (f'Content-Type: text/{subtype}; charset="utf-8"{CRLF}'
+            f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}")
+
+
+def mailbox(name: str, address: str) -> str:
+    name = " ".join(name.split())  # no line breaks may reach a header
+    if name.isascii():
+        return formataddr((name, address))  # quotes the name where RFC 5322 wants it
+    return f"{header_text(name, len('From: '))} <{address}>"
+
+
+def header_text(text: str, taken: int = 0) -> str:
+    """The text as it may stand in a header, on lines of at most 78 characters (RFC 5322 §2.1.1):
+    ASCII as it is, folded at spaces; anything else as RFC 2047 encoded words of whole characters,
+    one per folded line. `taken`: what the header's name takes of the first line."""
+    text = " ".join(text.split())  # no line breaks may reach a header
+    if text.isascii():
+        return folded(text.split(" "), taken)
+    words, chunk = [], b""
+    for char in text:
+        data = char.encode("utf-8")
+        if len(chunk) + len(data) > WORD_BYTES:
+            words.append(chunk)
+            chunk = b""
+        chunk += data
+    words.append(chunk)
+    return f"{CRLF} ".join(f"=?utf-8?b?{base64.b64encode(word).decode('ascii')}?=" for word in words)
+
+
+def folded(words: list[str], taken: int, width: int = 76) -> str:
+    lines = [""]
+    for word in words:
+        room = width - (taken if len(lines) == 1 else 1)
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > room:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+    return f"{CRLF} ".join(lines)

@@ -49,9 +49,9 @@ class RecordEvent:
 
 @dataclass(frozen=True)
 class TouchTicket:
-    """The ticket moved: updated now, with this status."""
+    """The ticket moved: updated now, and put in this status (None: the status stays)."""
 
-    status: str
+    status: str | None = None
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,10 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
 
 
 def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: Screening) -> tuple[Action, ...]:
+    status = status_after_customer_mail(ticket.status, screening.answer)
     return (
         customer_article(mail, screening),
-        TouchTicket(status_after_customer_mail(ticket.status, screening.answer)),
+        TouchTicket(status if status != ticket.status else None),
         RecordEvent("customer-mail", sender_key(mail), f"via {match.via}"),
     )
 

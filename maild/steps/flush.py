@@ -1,16 +1,17 @@
-"""The flush step: due outbox rows → SMTP, each answer recorded at once.
+"""The flush step: due outbox rows → SMTP, a batch at a time over one connection, the answers
+recorded in one commit after the batch.
 
-Delivery is at-least-once: a crash after the server's 250 and before our commit sends that one
-mail again once its lease runs out (store/outbox). After a 250 the window for a resend is one
-commit.
+Delivery is at-least-once: a crash after the server's 250 and before that commit sends the mails
+of that batch (at most BATCH) again once their lease runs out (store/outbox).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..adapters.smtp import Outcome, PermFail, Sent, SmtpSender, TempFail
 from ..config import SmtpConfig
@@ -53,35 +54,36 @@ class Flush:
             claimed = outbox.claim_due(now, BATCH)
         if not claimed:
             return 0
-        batch = asyncio.run(self._send_batch(claimed, now))
+        started = time.monotonic()
+        outcomes = asyncio.run(self._send_batch(claimed))
+        answered = now + timedelta(seconds=time.monotonic() - started)  # a slow server's batch takes a while
+        with transaction():  # one commit for the batch: the window in which a crash resends
+            batch = self._record(claimed, outcomes, answered)
         self.total += batch
         return 0 if batch.retried and not batch.sent else len(claimed)
 
-    async def _send_batch(self, claimed: list[Claimed], now: datetime) -> FlushResult:
+    async def _send_batch(self, claimed: list[Claimed]) -> list[Outcome]:
         try:
             async with SmtpSender(self.config) as smtp:
-                return sum([await self._send_one(smtp, row, now) for row in claimed], FlushResult())
+                return [await smtp.send(row.raw, row.sender, list(row.recipients)) for row in claimed]
         except SmtpError as exc:
             log.warning("%s; %d mail(s) stay queued", exc, len(claimed))
-            return sum([self._record(row, TempFail(str(exc)), now) for row in claimed], FlushResult())
+            return [TempFail(str(exc))] * len(claimed)
 
-    async def _send_one(self, smtp: SmtpSender, claimed: Claimed, now: datetime) -> FlushResult:
-        raw, sender, recipients = outbox.envelope(claimed.id)
-        outcome = await smtp.send(raw, sender, recipients)
-        if not isinstance(outcome, Sent):
-            log.warning("outbox %s to %s: %s", claimed.id, ",".join(recipients), outcome.reason)
-        return self._record(claimed, outcome, now)
-
-    def _record(self, claimed: Claimed, outcome: Outcome, now: datetime) -> FlushResult:
-        """Commit one attempt's result at once."""
-        with transaction():
+    def _record(self, claimed: list[Claimed], outcomes: list[Outcome], now: datetime) -> FlushResult:
+        sent = [row.id for row, outcome in zip(claimed, outcomes) if isinstance(outcome, Sent)]
+        outbox.mark_sent(sent, now)
+        result = FlushResult(sent=len(sent))
+        for row, outcome in zip(claimed, outcomes):
             if isinstance(outcome, Sent):
-                outbox.mark_sent(claimed.id, now)
-                return FlushResult(sent=1)
-            when = next_attempt(claimed.attempts, claimed.created_at, isinstance(outcome, PermFail), now,
-                                self.config)
+                continue
+            when = next_attempt(row.attempts, row.created_at, isinstance(outcome, PermFail), now, self.config)
             if when is None:
-                outbox.mark_failed(claimed.id, outcome.reason)
-                return FlushResult(failed=1)
-            outbox.retry_at(claimed.id, when, outcome.reason)
-            return FlushResult(retried=1)
+                outbox.mark_failed(row.id, outcome.reason)
+                result += FlushResult(failed=1)
+            else:
+                outbox.retry_at(row.id, when, outcome.reason)
+                result += FlushResult(retried=1)
+            log.warning("outbox %s to %s: %s (%s)", row.id, ",".join(row.recipients),
+                        "failed" if when is None else "queued", outcome.reason)
+        return result

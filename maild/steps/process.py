@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from ..config import Config
 from ..errors import StoreError, describe_fault
@@ -24,14 +24,11 @@ from ..rules.screen import ScreenPolicy, reply_address
 from ..rules.tickets import ticket_number
 from ..store import inbound, outbox, queries, tickets
 from ..store.attachments import AttachmentStore
-from ..store.db import transaction
+from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
 from ..store.tickets import TicketRow
 
 log = logging.getLogger(__name__)
-
-BATCH = 50  # mails per run: one `now` serves them all, and a stop waits for at most the mail in hand
-
 
 @dataclass(frozen=True)
 class TicketRef:
@@ -40,48 +37,44 @@ class TicketRef:
 
 
 class Process:
+    """Each run processes one batch of stored mail in one transaction, each mail under a savepoint
+    of its own: a mail that fails is rolled back alone and quarantined, the others commit."""
+
     name = "process"
 
-    def __init__(self, config: Config, renderer: Renderer, attachments: AttachmentStore,
-                 interrupted: Callable[[], bool] = lambda: False) -> None:
+    def __init__(self, config: Config, renderer: Renderer, attachments: AttachmentStore) -> None:
         self.config = config
         self.renderer = renderer
         self.attachments = attachments
-        self.interrupted = interrupted  # checked between mails: SIGTERM finishes the mail in hand
         helpdesk = config.helpdesk
         self.policy = MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                                  ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit))
 
     def run(self, now: datetime) -> int:
-        """Process up to BATCH stored mails, one transaction each; returns how many."""
-        max_attempts = self.config.processing.max_attempts
-        with transaction():  # the attempt is counted before the work, so a crash is remembered
-            claimed = inbound.claim_inbound(max_attempts)
-        count = 0
-        while claimed is not None and count < BATCH and not self.interrupted():
-            claimed = self._process(claimed, now, max_attempts)
-            count += 1
-        if claimed is not None:  # claimed but not tried: it used no attempt
-            with transaction():
-                inbound.release_inbound(claimed)
-        return count
-
-    def _process(self, inbound_id: int, now: datetime, max_attempts: int) -> int | None:
-        """Process one mail; returns the next one, claimed in the same commit as this result."""
+        """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
+        processing = self.config.processing
+        with transaction():  # the attempts are counted before the work, so a crash is remembered
+            claimed = inbound.claim_batch(processing.batch_size, processing.max_attempts)
+        if not claimed:
+            return 0
         try:
             with transaction():
-                stored = inbound.lock_new_inbound(inbound_id)
-                if stored is not None:  # None: a second maild process got there first
-                    self.handle(stored, now)
-                return inbound.claim_inbound(max_attempts)
+                for stored in inbound.load_batch(claimed):  # less any another process finished
+                    self._process(stored, now)
+        finally:
+            inbound.unclaim(claimed)
+        return len(claimed)
+
+    def _process(self, stored: StoredMail, now: datetime) -> None:
+        try:
+            with savepoint():
+                self.handle(stored, now)
         except StoreError:
-            raise  # the database failed, not the mail: the caller retries later
+            raise  # the database failed, not the mail: the batch is retried later
         except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
             fault = describe_fault(exc)
-            log.error("mail %s quarantined: %s", inbound_id, fault)
-            with transaction():
-                inbound.quarantine(inbound_id, fault)
-                return inbound.claim_inbound(max_attempts)
+            log.error("mail %s quarantined: %s", stored.id, fault)
+            inbound.quarantine(stored.id, fault)
 
     def handle(self, stored: StoredMail, now: datetime) -> None:
         mail = parse_mail(stored.raw)
@@ -125,6 +118,8 @@ class Process:
                 tickets.touch_ticket(ticket.id, now, status)
             case actions.QueueMail():
                 self._queue(ticket, action, now)
+            case _:
+                raise TypeError(f"no way to carry out {action!r}")
         return ticket
 
     def _open(self, action: actions.OpenTicket, now: datetime) -> TicketRef:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from peewee import Database, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
 
 from ..errors import StoreError
@@ -46,16 +46,32 @@ def open_database(url: str) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
+SCHEMA_VERSION = 2  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:
-    """Create missing tables. Two processes starting on an empty database would race on
-    CREATE TABLE IF NOT EXISTS, so they take turns: SQLite by taking the write lock at BEGIN,
-    PostgreSQL under an advisory lock."""
+    """Create missing tables and indexes, unless the store says it has this version of them (a
+    start then costs one query, not one per table). Two processes starting on an empty database
+    would race on CREATE TABLE IF NOT EXISTS, so they take turns: SQLite by taking the write lock
+    at BEGIN, PostgreSQL under an advisory lock."""
+    if stored_schema_version(db) == SCHEMA_VERSION:
+        return
     with transaction():
         if isinstance(db, PostgresqlDatabase):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         db.create_tables(TABLES, safe=True)
+        db.execute_sql("DELETE FROM schema_version")
+        db.execute_sql(f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION})")
+
+
+def stored_schema_version(db: Database) -> int | None:
+    try:
+        found = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    except DatabaseError:  # no such table: a new store, or one from before versions were kept
+        if not db.in_transaction() and isinstance(db, PostgresqlDatabase):
+            db.rollback()
+        return None
+    return found[0] if found else None
 
 
 def _connect(url: str) -> Database:
@@ -95,6 +111,17 @@ def transaction() -> Iterator[None]:
     kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
     try:
         with db.atomic(**kwargs):
+            yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(f"database: {exc}") from exc
+
+
+@contextmanager
+def savepoint() -> Iterator[None]:
+    """A part of the caller's transaction that can fail alone: on any error it is rolled back to
+    where it began, and the error goes on (a database fault as StoreError)."""
+    try:
+        with database.obj.atomic():  # nested in a transaction, peewee makes it a SAVEPOINT
             yield
     except (OperationalError, InterfaceError) as exc:
         raise StoreError(f"database: {exc}") from exc

@@ -1,14 +1,16 @@
-"""The queue of fetched mail: stored raw first, claimed with a counted attempt, then done or
-quarantined. Callers hold the transaction (db.transaction)."""
+"""The queue of fetched mail: stored raw first, claimed in batches with a counted attempt, then
+done or quarantined. Callers hold the transaction (db.transaction)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 from typing import Iterable
 
 from .db import is_postgresql
-from .models import Inbound, MailboxCursor, RawMail
+from .models import RawMail
+from .sql import aware, marks, rows, run, utc
 
 
 @dataclass(frozen=True)
@@ -29,29 +31,34 @@ class StoredMail:
 # -- fetching ---------------------------------------------------------------------------------
 
 def mailbox_cursor(mailbox: str) -> tuple[int | None, int]:
-    row = MailboxCursor.get_or_none(MailboxCursor.mailbox == mailbox)
-    return (row.uidvalidity, row.last_uid) if row else (None, 0)
+    found = rows("SELECT uidvalidity, last_uid FROM mailbox_cursor WHERE mailbox = ?", (mailbox,))
+    return found[0] if found else (None, 0)
 
 
 def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> int:
     """Insert the mails not yet stored (the unique key makes a re-fetch a no-op); returns how many were new."""
-    new = 0
-    for mail in mails:
-        inserted = (Inbound.insert(message_key=mail.message_key, size=len(mail.raw), mailbox=mailbox,
-                                   uid=mail.uid, fetched_at=now)
-                    .on_conflict_ignore().as_rowcount().execute())
-        if inserted:
-            RawMail.insert(message_key=mail.message_key, raw=mail.raw).on_conflict_ignore().execute()
-            new += 1
-    return new
+    first: dict[str, FetchedMail] = {}
+    for mail in mails:  # the same mail twice in one batch: the first copy is the one stored
+        first.setdefault(mail.message_key, mail)
+    batch = list(first.values())
+    if not batch:
+        return 0
+    values = [v for mail in batch for v in (mail.message_key, len(mail.raw), mailbox, mail.uid, utc(now))]
+    new = {key for (key,) in rows(
+        "INSERT INTO inbound (message_key, size, mailbox, uid, fetched_at, status, attempts) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?, 'new', 0)"] * len(batch))
+        + " ON CONFLICT (message_key) DO NOTHING RETURNING message_key", values)}
+    raws = [v for mail in batch if mail.message_key in new for v in (mail.message_key, RawMail.raw.db_value(mail.raw))]
+    if raws:
+        run("INSERT INTO raw_mail (message_key, raw) VALUES " + ", ".join(["(?, ?)"] * (len(raws) // 2))
+            + " ON CONFLICT (message_key) DO NOTHING", raws)
+    return len(new)
 
 
 def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-    (MailboxCursor.insert(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, last_fetch_at=now)
-     .on_conflict(conflict_target=[MailboxCursor.mailbox],
-                  update={MailboxCursor.uidvalidity: uidvalidity, MailboxCursor.last_uid: last_uid,
-                          MailboxCursor.last_fetch_at: now})
-     .execute())
+    run("INSERT INTO mailbox_cursor (mailbox, uidvalidity, last_uid, last_fetch_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
+        "last_fetch_at = excluded.last_fetch_at", (mailbox, uidvalidity, last_uid, utc(now)))
 
 
 def raw_mail(message_key: str) -> bytes:
@@ -60,50 +67,70 @@ def raw_mail(message_key: str) -> bytes:
 
 # -- processing -------------------------------------------------------------------------------
 
-def claim_inbound(max_attempts: int) -> int | None:
-    """The next mail to process, its attempt counted; one that already used up its attempts
-    (it crashed the process each time) is quarantined instead of being tried again."""
+CLAIMS = 0x6D6C  # PostgreSQL advisory-lock class of claimed mail: (CLAIMS, inbound id)
+
+
+def claim_batch(limit: int, max_attempts: int) -> list[int]:
+    """Up to `limit` new mails to process in one transaction, their attempts counted.
+
+    A mail tried before that never finished (the process died under it) is claimed alone, so a
+    mail that kills the process takes no batch down with it; one that has used up its attempts
+    is quarantined instead of being tried again. On PostgreSQL the claim is also a session lock
+    per mail, held until `unclaim`: other maild processes skip the mail while this one lives and
+    may take it as soon as this one dies."""
     while True:
-        query = (Inbound.select(Inbound.id, Inbound.attempts).where(Inbound.status == "new")
-                 .order_by(Inbound.id).limit(1))
-        if is_postgresql():  # skip a mail another maild process holds (it is processing it)
-            query = query.for_update("FOR UPDATE SKIP LOCKED")
-        row = query.first()
-        if row is None:
-            return None
-        if row.attempts >= max_attempts:
-            quarantine(row.id, f"gave up after {row.attempts} attempts that did not finish (the process died)")
-            continue
-        Inbound.update(attempts=Inbound.attempts + 1).where(Inbound.id == row.id).execute()
-        return row.id
-
-
-def release_inbound(inbound_id: int) -> None:
-    Inbound.update(attempts=Inbound.attempts - 1).where((Inbound.id == inbound_id) & (Inbound.attempts > 0)).execute()
-
-
-def lock_new_inbound(inbound_id: int) -> StoredMail | None:
-    """The mail and its bytes, locked for this transaction, unless another process has
-    finished it meanwhile."""
-    query = (Inbound.select(Inbound.id, Inbound.message_key, Inbound.fetched_at, RawMail.raw)
-             .join(RawMail, on=(RawMail.message_key == Inbound.message_key))
-             .where((Inbound.id == inbound_id) & (Inbound.status == "new")).objects())
+        found = rows(_CLAIMABLE_PG if is_postgresql() else _CLAIMABLE, (limit,))
+        spent = [(inbound_id, attempts) for inbound_id, attempts in found if attempts >= max_attempts]
+        for inbound_id, attempts in spent:
+            quarantine(inbound_id, f"gave up after {attempts} attempts that did not finish (the process died)")
+        fresh = [(inbound_id, attempts) for inbound_id, attempts in found if attempts < max_attempts]
+        if fresh or not spent:
+            break
+    batch = [fresh[0][0]] if fresh and fresh[0][1] else [inbound_id for inbound_id, _ in
+                                                          takewhile(lambda row: row[1] == 0, fresh)]
     if is_postgresql():
-        query = query.for_update()
-    row = query.first()
-    return StoredMail(row.id, row.message_key, row.fetched_at, row.raw) if row else None
+        batch = [inbound_id for (inbound_id,) in rows(
+            f"SELECT id FROM unnest(ARRAY[{marks(len(batch))}]::int[]) AS id WHERE pg_try_advisory_lock({CLAIMS}, id)",
+            batch)] if batch else []
+    if batch:
+        run(f"UPDATE inbound SET attempts = attempts + 1 WHERE id IN ({marks(len(batch))})", batch)
+    return batch
+
+
+_CLAIMABLE = "SELECT id, attempts FROM inbound WHERE status = 'new' ORDER BY id LIMIT ?"
+# Neither held by another process's claim nor locked by its transaction.
+_CLAIMABLE_PG = ("SELECT id, attempts FROM inbound WHERE status = 'new' AND id NOT IN "
+                 f"(SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = {CLAIMS} "
+                 "AND objsubid = 2) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
+
+
+def unclaim(inbound_ids: list[int]) -> None:
+    """PostgreSQL: let other processes see these mails again (they are done or quarantined)."""
+    if inbound_ids and is_postgresql():
+        run(f"SELECT pg_advisory_unlock({CLAIMS}, id) FROM unnest(ARRAY[{marks(len(inbound_ids))}]::int[]) AS id",
+            inbound_ids)
+
+
+def load_batch(inbound_ids: list[int]) -> list[StoredMail]:
+    """The mails and their bytes, locked for this transaction, less any that another process
+    finished meanwhile."""
+    lock = " FOR UPDATE OF i" if is_postgresql() else ""
+    found = rows("SELECT i.id, i.message_key, i.fetched_at, r.raw FROM inbound i "
+                 "JOIN raw_mail r ON r.message_key = i.message_key "
+                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))}) ORDER BY i.id{lock}", inbound_ids)
+    return [StoredMail(inbound_id, key, aware(fetched_at), bytes(raw)) for inbound_id, key, fetched_at, raw in found]
 
 
 def quarantine(inbound_id: int, error: str) -> None:
-    Inbound.update(status="quarantined", error=error).where(
-        (Inbound.id == inbound_id) & (Inbound.status == "new")).execute()
+    run("UPDATE inbound SET status = 'quarantined', error = ? WHERE id = ? AND status = 'new'", (error, inbound_id))
 
 
 def requeue(inbound_id: int) -> bool:
-    return bool(Inbound.update(status="new", attempts=0, error=None)
-                .where((Inbound.id == inbound_id) & (Inbound.status == "quarantined")).execute())
+    cursor = run("UPDATE inbound SET status = 'new', attempts = 0, error = NULL WHERE id = ? AND status = 'quarantined'",
+                 (inbound_id,))
+    return cursor.rowcount > 0
 
 
 def finish_inbound(inbound_id: int, now: datetime, screened: str | None, ticket_id: int | None) -> None:
-    Inbound.update(status="done", processed_at=now, screened=screened, ticket=ticket_id, error=None).where(
-        Inbound.id == inbound_id).execute()
+    run("UPDATE inbound SET status = 'done', processed_at = ?, screened = ?, ticket_id = ?, error = NULL WHERE id = ?",
+        (utc(now), screened, ticket_id, inbound_id))

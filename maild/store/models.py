@@ -149,6 +149,10 @@ class Outbound(BaseModel):
     created_at = UtcDateTimeField(index=True)
     sent_at = UtcDateTimeField(null=True)
 
+    class Meta:
+        # The rate limit counts an address's automatic mails within a window: one index range.
+        indexes = ((("rate_key", "created_at"), False),)
+
 
 class Article(BaseModel):
     """One message of a ticket's thread, in or out, in the order it happened."""
@@ -184,5 +188,11 @@ class Event(BaseModel):
     detail = TextField(default="")
 
 
-TABLES = (MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
+class SchemaVersion(BaseModel):
+    """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
+
+    version = IntegerField()
+
+
+TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
           StoredAttachment, Event)

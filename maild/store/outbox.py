@@ -11,11 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import fn
-
-from . import sql
 from .db import is_postgresql
 from .models import Outbound
+from .sql import aware, marks, rows, run, utc
 
 LEASE = timedelta(minutes=5)
 
@@ -23,57 +21,54 @@ LEASE = timedelta(minutes=5)
 def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str,
             recipients: list[str], now: datetime, ticket_id: int | None = None,
             rate_key: str | None = None) -> int | None:
-    """Queue a mail once per dedupe key (the unique index backs this check); returns its id, or
-    None when that key was queued before."""
-    if Outbound.select().where(Outbound.dedupe_key == dedupe_key).exists():
-        return None
-    return sql.insert(Outbound, dedupe_key=dedupe_key, message_id=message_id, ticket=ticket_id, kind=kind,
-                      sender=sender, recipients=",".join(recipients), rate_key=rate_key, raw=raw,
-                      next_attempt_at=now, created_at=now)
+    """Queue a mail once per dedupe key; returns its id, or None when that key was queued before."""
+    found = run("INSERT INTO outbound (dedupe_key, message_id, ticket_id, kind, sender, recipients, rate_key, raw, "
+                "status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                (dedupe_key, message_id, ticket_id, kind, sender, ",".join(recipients), rate_key,
+                 Outbound.raw.db_value(raw), utc(now), utc(now))).fetchone()
+    return found[0] if found else None
 
 
 def automatic_mails_since(address: str, since: datetime) -> int:
     """How many automatic mails went to this address since then (the rate limit's count)."""
-    return (Outbound.select(fn.COUNT(Outbound.id))
-            .where((Outbound.rate_key == address) & (Outbound.created_at >= since)).scalar())
+    return run("SELECT COUNT(*) FROM outbound WHERE rate_key = ? AND created_at >= ?", (address, utc(since))).fetchone()[0]
 
 
 @dataclass(frozen=True)
 class Claimed:
-    """A row taken for one attempt: what deciding its next state needs, not its bytes."""
+    """A row taken for one attempt, with what sending it and deciding its next state need."""
 
     id: int
     attempts: int  # this attempt included
     created_at: datetime
+    raw: bytes
+    sender: str
+    recipients: tuple[str, ...]
 
 
 def claim_due(now: datetime, limit: int) -> list[Claimed]:
-    query = (Outbound.select(Outbound.id, Outbound.attempts, Outbound.created_at)
-             .where((Outbound.status == "queued") & (Outbound.next_attempt_at <= now))
-             .order_by(Outbound.next_attempt_at, Outbound.id).limit(limit))
-    if is_postgresql():
-        query = query.for_update("FOR UPDATE SKIP LOCKED")
-    claimed = [Claimed(row.id, row.attempts + 1, row.created_at) for row in query]
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
+    found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
+                 f"WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?{lock}",
+                 (utc(now), limit))
+    claimed = [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")))
+               for row_id, attempts, created_at, raw, sender, recipients in found]
     if claimed:
-        Outbound.update(next_attempt_at=now + LEASE, attempts=Outbound.attempts + 1).where(
-            Outbound.id.in_([c.id for c in claimed])).execute()
+        run(f"UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ({marks(len(claimed))})",
+            [utc(now + LEASE), *(c.id for c in claimed)])
     return claimed
 
 
-def envelope(outbound_id: int) -> tuple[bytes, str, list[str]]:
-    """The bytes, the sender and the recipients of a queued mail."""
-    raw, sender, recipients = (Outbound.select(Outbound.raw, Outbound.sender, Outbound.recipients)
-                               .where(Outbound.id == outbound_id).tuples().get())
-    return raw, sender, recipients.split(",")
-
-
-def mark_sent(outbound_id: int, now: datetime) -> None:
-    Outbound.update(status="sent", sent_at=now, last_error=None).where(Outbound.id == outbound_id).execute()
+def mark_sent(outbound_ids: list[int], now: datetime) -> None:
+    if outbound_ids:
+        run(f"UPDATE outbound SET status = 'sent', sent_at = ?, last_error = NULL WHERE id IN ({marks(len(outbound_ids))})",
+            [utc(now), *outbound_ids])
 
 
 def retry_at(outbound_id: int, when: datetime, error: str) -> None:
-    Outbound.update(next_attempt_at=when, last_error=error).where(Outbound.id == outbound_id).execute()
+    run("UPDATE outbound SET next_attempt_at = ?, last_error = ? WHERE id = ?", (utc(when), error, outbound_id))
 
 
 def mark_failed(outbound_id: int, error: str) -> None:
-    Outbound.update(status="failed", last_error=error).where(Outbound.id == outbound_id).execute()
+    run("UPDATE outbound SET status = 'failed', last_error = ? WHERE id = ?", (error, outbound_id))

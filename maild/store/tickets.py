@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Iterable
 
 from . import sql
-from .models import Article, Event, Intake, Outbound, Participant, StoredAttachment, Ticket, TicketSerial
+from .models import Article, Event, Intake, StoredAttachment, Ticket
+from .sql import marks, rows, run, utc
 
 
 @dataclass(frozen=True)
@@ -26,33 +27,31 @@ def tickets_for_message_ids(message_ids: Iterable[str]) -> dict[str, str]:
     ids = list(message_ids)
     if not ids:
         return {}
-    query = (Outbound.select(Outbound.message_id, Ticket.number).join(Ticket)
-             .where(Outbound.message_id.in_(ids)))
-    return {row.message_id: row.ticket.number for row in query}
+    return dict(rows("SELECT o.message_id, t.number FROM outbound o JOIN ticket t ON t.id = o.ticket_id "
+                     f"WHERE o.message_id IN ({marks(len(ids))})", ids))
 
 
 def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
     wanted = list(numbers)
     if not wanted:
         return {}
-    rows = list(Ticket.select(Ticket.id, Ticket.number, Ticket.status).where(Ticket.number.in_(wanted)).tuples())
-    people: dict[int, set[str]] = {ticket_id: set() for ticket_id, _, _ in rows}
-    if rows:
-        for ticket_id, address in (Participant.select(Participant.ticket, Participant.address)
-                                   .where(Participant.ticket.in_(list(people))).tuples()):
+    found = rows(f"SELECT id, number, status FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
+    people: dict[int, set[str]] = {ticket_id: set() for ticket_id, _, _ in found}
+    if found:
+        for ticket_id, address in rows("SELECT ticket_id, address FROM participant "
+                                       f"WHERE ticket_id IN ({marks(len(people))})", list(people)):
             people[ticket_id].add(address)
     return {number: TicketRow(ticket_id, number, status, frozenset(people[ticket_id]))
-            for ticket_id, number, status in rows}
+            for ticket_id, number, status in found}
 
 
 # -- writes -----------------------------------------------------------------------------------
 
 def next_serial(day: date) -> int:
     """Bump the day's serial atomically: two processes can never get the same number."""
-    rows = (TicketSerial.insert(day=f"{day:%Y%m%d}", last=1)
-            .on_conflict(conflict_target=[TicketSerial.day], update={TicketSerial.last: TicketSerial.last + 1})
-            .returning(TicketSerial.last).tuples().execute())
-    return list(rows)[0][0]
+    return run("INSERT INTO ticket_serial (day, last) VALUES (?, 1) "
+               "ON CONFLICT (day) DO UPDATE SET last = ticket_serial.last + 1 RETURNING last",
+               (f"{day:%Y%m%d}",)).fetchone()[0]
 
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
@@ -69,9 +68,10 @@ def record_intake(ticket_id: int, customer: str, customer_name: str, subject: st
 
 def add_participants(ticket_id: int, people: Iterable[tuple[str, str]]) -> None:
     """`people`: (lower-cased address, role); already known ones are kept as they are."""
-    rows = [{"ticket": ticket_id, "address": address, "role": role} for address, role in people]
-    if rows:
-        Participant.insert_many(rows).on_conflict_ignore().execute()
+    values = [v for address, role in people for v in (ticket_id, address, role)]
+    if values:
+        run("INSERT INTO participant (ticket_id, address, role) VALUES "
+            + ", ".join(["(?, ?, ?)"] * (len(values) // 3)) + " ON CONFLICT (ticket_id, address) DO NOTHING", values)
 
 
 def add_article(ticket_id: int, direction: str, sender: str, recipients: str, subject: str, body: str,
@@ -87,8 +87,12 @@ def add_attachment(article_id: int, filename: str, content_type: str, size: int,
                path=path)
 
 
-def touch_ticket(ticket_id: int, now: datetime, status: str) -> None:
-    Ticket.update({Ticket.updated_at: now, Ticket.status: status}).where(Ticket.id == ticket_id).execute()
+def touch_ticket(ticket_id: int, now: datetime, status: str | None) -> None:
+    """`status`: the new one, or None to leave it as it is (staff may have changed it meanwhile)."""
+    if status is None:
+        run("UPDATE ticket SET updated_at = ? WHERE id = ?", (utc(now), ticket_id))
+    else:
+        run("UPDATE ticket SET updated_at = ?, status = ? WHERE id = ?", (utc(now), status, ticket_id))
 
 
 def add_event(ticket_id: int, now: datetime, kind: str, actor: str, detail: str = "") -> None:
