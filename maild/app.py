@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .adapters.imap import ImapMailbox
 from .clock import Clock, SystemClock
@@ -78,8 +80,38 @@ class App:
             mailbox.ensure_processed_folder()
             fetch = self.fetch_step(mailbox)
             drain((fetch,), self.clock)
-        done = drain((self.process, self.flush), self.clock)
+        with self.alongside(self.flush) as wake:  # mail goes out while the next batch is processed
+            done = drain((self.process,), self.clock, progress=lambda step, work: wake.set())
         return RoundResult(fetch.stored, done["process"], self.flush.total - flushed_before)
+
+    @contextmanager
+    def alongside(self, step: Step) -> Iterator[threading.Event]:
+        """Drain `step` in a thread of its own whenever the event yielded is set, and a last time
+        when the block ends; a fault of the thread is raised here."""
+        wake, finished, faults = threading.Event(), threading.Event(), []
+
+        def loop() -> None:
+            try:
+                while not finished.is_set():
+                    wake.wait()
+                    wake.clear()
+                    drain((step,), self.clock)
+                drain((step,), self.clock)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                faults.append(exc)
+            finally:
+                self.db.close()  # this thread's connection
+
+        thread = threading.Thread(target=loop, name=f"maild-{step.name}")
+        thread.start()
+        try:
+            yield wake
+        finally:
+            finished.set()
+            wake.set()
+            thread.join()
+        if faults:
+            raise faults[0]
 
     def close(self) -> None:
         self.db.close()

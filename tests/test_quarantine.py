@@ -72,7 +72,7 @@ def test_a_mail_that_kept_killing_the_process_is_quarantined_after_three_attempt
     for _ in range(3):  # each claim is an attempt whose process then died before finishing
         die_after_claiming(expected=1)
     with transaction():
-        assert inbound.claim_batch(limit=100, max_attempts=3) == []
+        assert inbound.claim_batch(limit=100, max_bytes=2**20, max_attempts=3) == []
     [entry] = quarantined()
     assert entry["attempts"] == 3 and "gave up after 3 attempts" in entry["error"]
 
@@ -92,6 +92,6 @@ def die_after_claiming(expected: int) -> None:
     """What a process that claimed a batch and was killed leaves behind: attempts counted, no claim
     held (PostgreSQL releases a dead session's locks)."""
     with transaction():
-        claimed = inbound.claim_batch(limit=100, max_attempts=3)
+        claimed = inbound.claim_batch(limit=100, max_bytes=2**20, max_attempts=3)
     assert len(claimed) == expected
     inbound.unclaim(claimed)

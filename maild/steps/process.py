@@ -30,6 +30,8 @@ from ..store.tickets import TicketRow
 
 log = logging.getLogger(__name__)
 
+BATCH_BYTES = 8 * 1024 * 1024  # raw mail per batch: parsed first, so memory holds about twice this
+
 @dataclass(frozen=True)
 class TicketRef:
     id: int
@@ -37,8 +39,10 @@ class TicketRef:
 
 
 class Process:
-    """Each run processes one batch of stored mail in one transaction, each mail under a savepoint
-    of its own: a mail that fails is rolled back alone and quarantined, the others commit."""
+    """Each run takes one batch of stored mail: parses it, then decides and writes it in one
+    transaction, each mail under a savepoint of its own, so a mail that fails is rolled back
+    alone and quarantined while the others commit. Parsing happens before the transaction, so
+    the database's write lock is held only for the writes (other maild processes go on)."""
 
     name = "process"
 
@@ -54,21 +58,26 @@ class Process:
         """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
         processing = self.config.processing
         with transaction():  # the attempts are counted before the work, so a crash is remembered
-            claimed = inbound.claim_batch(processing.batch_size, processing.max_attempts)
+            claimed = inbound.claim_batch(processing.batch_size, BATCH_BYTES, processing.max_attempts)
         if not claimed:
             return 0
         try:
+            parsed = [(stored, parsed_or_fault(stored)) for stored in inbound.load_batch(claimed)]
             with transaction():
-                for stored in inbound.load_batch(claimed):  # less any another process finished
-                    self._process(stored, now)
+                mine = inbound.still_new([stored.id for stored, _ in parsed])
+                for stored, mail in parsed:
+                    if stored.id in mine:
+                        self._process(stored, mail, now)
         finally:
             inbound.unclaim(claimed)
         return len(claimed)
 
-    def _process(self, stored: StoredMail, now: datetime) -> None:
+    def _process(self, stored: StoredMail, mail: ParsedMail | Exception, now: datetime) -> None:
         try:
+            if isinstance(mail, Exception):
+                raise mail
             with savepoint():
-                self.handle(stored, now)
+                self.handle(stored, mail, now)
         except StoreError:
             raise  # the database failed, not the mail: the batch is retried later
         except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
@@ -76,8 +85,7 @@ class Process:
             log.error("mail %s quarantined: %s", stored.id, fault)
             inbound.quarantine(stored.id, fault)
 
-    def handle(self, stored: StoredMail, now: datetime) -> None:
-        mail = parse_mail(stored.raw)
+    def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime) -> None:
         threads = tickets.tickets_for_message_ids(thread_ids(mail))
         tag = subject_tag(mail.subject)
         referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
@@ -149,6 +157,15 @@ class Process:
         if outbound_id is not None:
             tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
                                 notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
+
+
+def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
+    """parse_mail never raises on bad mail; should it fail all the same, the mail is quarantined
+    with the fault like any other, not the batch."""
+    try:
+        return parse_mail(stored.raw)
+    except Exception as exc:  # noqa: BLE001 - carried to the mail's own quarantine
+        return exc
 
 
 # -- the quarantine, for the command line -----------------------------------------------------

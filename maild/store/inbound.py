@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import takewhile
 from typing import Iterable
 
 from .db import is_postgresql
@@ -70,8 +69,9 @@ def raw_mail(message_key: str) -> bytes:
 CLAIMS = 0x6D6C  # PostgreSQL advisory-lock class of claimed mail: (CLAIMS, inbound id)
 
 
-def claim_batch(limit: int, max_attempts: int) -> list[int]:
-    """Up to `limit` new mails to process in one transaction, their attempts counted.
+def claim_batch(limit: int, max_bytes: int, max_attempts: int) -> list[int]:
+    """Up to `limit` new mails of at most `max_bytes` together (a larger one alone) to process in
+    one go, their attempts counted.
 
     A mail tried before that never finished (the process died under it) is claimed alone, so a
     mail that kills the process takes no batch down with it; one that has used up its attempts
@@ -80,14 +80,13 @@ def claim_batch(limit: int, max_attempts: int) -> list[int]:
     may take it as soon as this one dies."""
     while True:
         found = rows(_CLAIMABLE_PG if is_postgresql() else _CLAIMABLE, (limit,))
-        spent = [(inbound_id, attempts) for inbound_id, attempts in found if attempts >= max_attempts]
+        spent = [(inbound_id, attempts) for inbound_id, attempts, _ in found if attempts >= max_attempts]
         for inbound_id, attempts in spent:
             quarantine(inbound_id, f"gave up after {attempts} attempts that did not finish (the process died)")
-        fresh = [(inbound_id, attempts) for inbound_id, attempts in found if attempts < max_attempts]
+        fresh = [row for row in found if row[1] < max_attempts]
         if fresh or not spent:
             break
-    batch = [fresh[0][0]] if fresh and fresh[0][1] else [inbound_id for inbound_id, _ in
-                                                          takewhile(lambda row: row[1] == 0, fresh)]
+    batch = [fresh[0][0]] if fresh and fresh[0][1] else _first_fitting(fresh, max_bytes)
     if is_postgresql():
         batch = [inbound_id for (inbound_id,) in rows(
             f"SELECT id FROM unnest(ARRAY[{marks(len(batch))}]::int[]) AS id WHERE pg_try_advisory_lock({CLAIMS}, id)",
@@ -97,9 +96,20 @@ def claim_batch(limit: int, max_attempts: int) -> list[int]:
     return batch
 
 
-_CLAIMABLE = "SELECT id, attempts FROM inbound WHERE status = 'new' ORDER BY id LIMIT ?"
+def _first_fitting(fresh: list[tuple[int, int, int]], max_bytes: int) -> list[int]:
+    """The leading mails never tried before, while their sizes fit (the first always does)."""
+    batch, total = [], 0
+    for inbound_id, attempts, size in fresh:
+        if attempts or (batch and total + size > max_bytes):
+            break
+        batch.append(inbound_id)
+        total += size
+    return batch
+
+
+_CLAIMABLE = "SELECT id, attempts, size FROM inbound WHERE status = 'new' ORDER BY id LIMIT ?"
 # Neither held by another process's claim nor locked by its transaction.
-_CLAIMABLE_PG = ("SELECT id, attempts FROM inbound WHERE status = 'new' AND id NOT IN "
+_CLAIMABLE_PG = ("SELECT id, attempts, size FROM inbound WHERE status = 'new' AND id NOT IN "
                  f"(SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = {CLAIMS} "
                  "AND objsubid = 2) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
 
@@ -112,13 +122,19 @@ def unclaim(inbound_ids: list[int]) -> None:
 
 
 def load_batch(inbound_ids: list[int]) -> list[StoredMail]:
-    """The mails and their bytes, locked for this transaction, less any that another process
-    finished meanwhile."""
-    lock = " FOR UPDATE OF i" if is_postgresql() else ""
+    """The claimed mails and their bytes, read without a lock: their claim keeps them ours."""
     found = rows("SELECT i.id, i.message_key, i.fetched_at, r.raw FROM inbound i "
                  "JOIN raw_mail r ON r.message_key = i.message_key "
-                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))}) ORDER BY i.id{lock}", inbound_ids)
+                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))}) ORDER BY i.id", inbound_ids)
     return [StoredMail(inbound_id, key, aware(fetched_at), bytes(raw)) for inbound_id, key, fetched_at, raw in found]
+
+
+def still_new(inbound_ids: list[int]) -> set[int]:
+    """Those not finished meanwhile by another process, locked for the caller's transaction (on
+    SQLite the transaction's write lock already keeps every other writer out)."""
+    lock = " FOR UPDATE" if is_postgresql() else ""
+    return {inbound_id for (inbound_id,) in rows(
+        f"SELECT id FROM inbound WHERE status = 'new' AND id IN ({marks(len(inbound_ids))}){lock}", inbound_ids)}
 
 
 def quarantine(inbound_id: int, error: str) -> None:
