@@ -47,10 +47,10 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
         "INSERT INTO inbound (message_key, size, mailbox, uid, fetched_at, status, attempts) VALUES "
         + ", ".join(["(?, ?, ?, ?, ?, 'new', 0)"] * len(batch))
         + " ON CONFLICT (message_key) DO NOTHING RETURNING message_key", values)}
-    raws = [v for mail in batch if mail.message_key in new for v in (mail.message_key, RawMail.raw.db_value(mail.raw))]
-    if raws:
-        run("INSERT INTO raw_mail (message_key, raw) VALUES " + ", ".join(["(?, ?)"] * (len(raws) // 2))
-            + " ON CONFLICT (message_key) DO NOTHING", raws)
+    for mail in batch:  # one statement each: a multi-row one would hold every mail's bytes again
+        if mail.message_key in new:
+            run("INSERT INTO raw_mail (message_key, raw) VALUES (?, ?) ON CONFLICT (message_key) DO NOTHING",
+                (mail.message_key, RawMail.raw.db_value(mail.raw)))
     return len(new)
 
 
@@ -122,11 +122,13 @@ def unclaim(inbound_ids: list[int]) -> None:
 
 
 def load_batch(inbound_ids: list[int]) -> list[StoredMail]:
-    """The claimed mails and their bytes, read without a lock: their claim keeps them ours."""
+    """The claimed mails and their bytes, read without a lock: their claim keeps them ours.
+    Sorted here, not by ORDER BY: SQLite would copy every blob into its sorter first."""
     found = rows("SELECT i.id, i.message_key, i.fetched_at, r.raw FROM inbound i "
                  "JOIN raw_mail r ON r.message_key = i.message_key "
-                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))}) ORDER BY i.id", inbound_ids)
-    return [StoredMail(inbound_id, key, aware(fetched_at), bytes(raw)) for inbound_id, key, fetched_at, raw in found]
+                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))})", inbound_ids)
+    return sorted((StoredMail(inbound_id, key, aware(fetched_at), bytes(raw))
+                   for inbound_id, key, fetched_at, raw in found), key=lambda mail: mail.id)
 
 
 def still_new(inbound_ids: list[int]) -> set[int]:
