@@ -109,7 +109,11 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from .app import App
     from .daemon import Daemon
 
-    Daemon(App(config)).run()
+    app = App(config)
+    try:
+        Daemon(app).run()
+    finally:
+        app.close()
     return 0
 
 
