@@ -229,10 +229,11 @@ PROFILES = ("mixed", "large")
 
 
 def generate(n: int, seed: int, stats: MailSet, tag: str = "bench", auto_reply_share: float = 0.01,
-             profile: str = "large") -> Iterator[bytes]:
-    """N deterministic mails, one at a time (a few hundred MB need not sit in memory at once)."""
+             profile: str = "large", first: int = 0) -> Iterator[bytes]:
+    """N deterministic mails, one at a time (a few hundred MB need not sit in memory at once);
+    `first`: the number of the first one (its sender, its Message-ID), for mailboxes that follow."""
     rng = random.Random(seed)
-    for i in range(n):
+    for i in range(first, first + n):
         size = attachment_size_for(rng, profile)
         auto = rng.random() < auto_reply_share
         raw, chinese, charset = sample_mail(i, rng, size, auto, tag)

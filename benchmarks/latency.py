@@ -1,11 +1,14 @@
 """Latency of the daemon: a mail APPENDed to the mailbox until its acknowledgement reaches SMTP.
 
-    python benchmarks/latency.py [--mails 20] [--pause 0.5] [--database sqlite|postgresql]
+    python benchmarks/latency.py [--mails 20] [--pause 0.5] [--rate 20] [--load-seconds 60]
+                                 [--database sqlite|postgresql]
 
 Starts `python -m maild -c CONFIG run` (IMAP IDLE) against a private Dovecot and an SMTP sink,
 waits for its sd_notify READY=1 and its first fetch, sends one warm-up mail, then N mails one at
-a time. Prints each latency, the median (target < 1 s) and p95; then SIGTERMs the daemon and
-checks that it exits 0. Exits 0 whether or not the target is met (1 only if the daemon fails).
+a time, and prints each latency, the median (target < 1 s) and p95. Then steady load: mails
+APPENDed at --rate a second for --load-seconds, each latency from its APPEND until the sink took
+its acknowledgement (median target < 1.5 s). Then SIGTERMs the daemon and checks that it exits
+0. Exits 0 whether or not a target is met (1 only if the daemon fails).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from maild.testing.dovecot import PrivateDovecot
 from maild.testing.smtpsink import SmtpSink
 
 MEDIAN_TARGET = 1.0
+LOADED_MEDIAN_TARGET = 1.5
 START_TIMEOUT = 30.0
 ACK_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
@@ -61,6 +65,28 @@ def send_and_wait(imap, sink: SmtpSink, raw: bytes, count: int) -> tuple[float, 
     return time.perf_counter() - start, appended
 
 
+def steady_load(imap, sink: SmtpSink, rng: random.Random, rate: float, seconds: float) -> tuple[list[float], int]:
+    """APPEND `rate` mails a second for `seconds`; the latency of each acknowledgement that came,
+    and how many were sent."""
+    appended_at: dict[str, float] = {}
+    already = len(sink.messages)
+    start = time.monotonic()
+    for i in range(int(rate * seconds)):
+        time.sleep(max(0.0, start + i / rate - time.monotonic()))
+        raw = sample_mail(30_000 + i, rng, tag="load")[0]
+        appended_at[raw.split(b"Message-ID: <", 1)[1].split(b">", 1)[0].decode()] = time.monotonic()
+        imap.append("INBOX", raw)
+    deadline = time.monotonic() + ACK_TIMEOUT
+    while len(sink.messages) < already + len(appended_at) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    latencies = []
+    for received in sink.messages[already:]:
+        sent = appended_at.get((received.message["In-Reply-To"] or "").strip("<> "))
+        if sent is not None:
+            latencies.append(received.at - sent)
+    return latencies, len(appended_at)
+
+
 def idle_floor(dovecot: PrivateDovecot, raw: bytes, count: int = 5) -> list[float]:
     """Plain IMAP, no maild: APPEND until a second connection in IDLE hears of it.
     What the server itself adds to every latency (another user's mailbox: maild never sees these)."""
@@ -85,6 +111,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mails", type=int, default=20)
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between one ack and the next mail")
+    parser.add_argument("--rate", type=float, default=20.0, help="mails a second under steady load")
+    parser.add_argument("--load-seconds", type=float, default=60.0, help="how long the steady load lasts (0: none)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seed", type=int, default=2)
     args = parser.parse_args()
@@ -103,6 +131,8 @@ def main() -> int:
         proc = subprocess.Popen(maild_command(config, "run"), stdout=log, stderr=subprocess.STDOUT,
                                 env=child_env(NOTIFY_SOCKET=str(notify_path)), cwd=Path(__file__).parent.parent)
         latencies: list[float] = []
+        loaded: list[float] = []
+        load_sent = 0
         failed = False
         try:
             startup = wait_ready(notify, proc, config)
@@ -121,6 +151,8 @@ def main() -> int:
                     print(f"  mail {i + 1:3}  {latency * 1000:7.0f} ms  (APPEND {appended * 1000:.0f} ms, "
                           f"{len(raw) // 1024} KB, {'zh ' + charset if chinese else 'en'})"
                           + ("" if answers else "  ack answers another mail!"))
+                if args.load_seconds:
+                    loaded, load_sent = steady_load(imap, sink, rng, args.rate, args.load_seconds)
         except (RuntimeError, AssertionError) as exc:
             print(f"FAILED: {exc}")
             failed = True
@@ -146,6 +178,13 @@ def main() -> int:
         print(f"median {med * 1000:.0f} ms   target < {MEDIAN_TARGET * 1000:.0f} ms   {verdict(med < MEDIAN_TARGET)}")
         print(f"p95    {p95 * 1000:.0f} ms   min {min(latencies) * 1000:.0f} ms   max {max(latencies) * 1000:.0f} ms"
               f"   ({len(latencies)} mails)")
+    if load_sent:
+        med = median(loaded) if loaded else float("inf")
+        print(f"under {args.rate:g} mails/s for {args.load_seconds:g} s: {len(loaded)} of {load_sent} acknowledged; "
+              f"median {med * 1000:.0f} ms   target < {LOADED_MEDIAN_TARGET * 1000:.0f} ms   "
+              f"{verdict(med < LOADED_MEDIAN_TARGET and len(loaded) == load_sent)}")
+        if loaded:
+            print(f"       p95 {percentile(loaded, 0.95) * 1000:.0f} ms   max {max(loaded) * 1000:.0f} ms")
     return 1 if failed or code != 0 else 0
 
 

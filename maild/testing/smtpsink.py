@@ -32,6 +32,7 @@ class Received:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     data: bytes
+    at: float = 0.0  # time.monotonic() when the sink took it, for latency figures
 
     @property
     def message(self) -> EmailMessage:
@@ -183,6 +184,7 @@ class SmtpSink:
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
             data=bytes(envelope.original_content or b""),
+            at=time.monotonic(),
         )
         with self._cond:
             reply = self._pending_failures.popleft() if self._pending_failures else self._always
