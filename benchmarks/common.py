@@ -225,9 +225,6 @@ def attachment_size_for(rng: random.Random, profile: str) -> int:
     return 0
 
 
-PROFILES = ("mixed", "large")
-
-
 def generate(n: int, seed: int, stats: MailSet, tag: str = "bench", auto_reply_share: float = 0.01,
              profile: str = "large", first: int = 0) -> Iterator[bytes]:
     """N deterministic mails, one at a time (a few hundred MB need not sit in memory at once);

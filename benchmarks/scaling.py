@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from common import MailSet, generate, maild, maild_command, rig, run_measured, verdict
 
@@ -39,41 +39,41 @@ def load_tickets(config, count: int) -> None:
     """Write `count` tickets as maild leaves them, a few hundred rows per statement."""
     from maild.config import load_config
     from maild.store.db import open_database, transaction
-    from maild.store.sql import run, utc
 
     db = open_database(load_config(config).database.url)
-    when = utc(datetime(2020, 1, 1, tzinfo=timezone.utc))
     for start in range(0, count, LOAD_CHUNK):
-        numbers = range(start, min(start + LOAD_CHUNK, count))
         with transaction():
-            rows = _values(f"('TS20200101L{n:07d}', 'closed', 'loaded{n}@customer.example', 'Loaded', 'Old problem {n}', "
-                           f"'en', 'email', ?, ?)" for n in numbers)
-            ids = [row[0] for row in run("INSERT INTO ticket (number, status, customer, customer_name, subject, "
-                                         "language, channel, created_at, updated_at) VALUES " + rows + " RETURNING id",
-                                         [when] * (2 * len(numbers))).fetchall()]
-            pairs = list(zip(numbers, ids))
-            run("INSERT INTO intake (ticket_id, customer_address, customer_name, subject, body, channel, received_by, "
-                "received_at, recorded_at) VALUES " + _values(
-                    f"({t}, 'loaded{n}@customer.example', 'Loaded', 'Old problem {n}', 'It broke.', 'email', 'maild', ?, ?)"
-                    for n, t in pairs), [when] * (2 * len(pairs)))
-            run("INSERT INTO participant (ticket_id, address, role) VALUES " + _values(
-                f"({t}, 'loaded{n}@customer.example', 'customer')" for n, t in pairs))
-            out = [row[0] for row in run(
-                "INSERT INTO outbound (dedupe_key, message_id, ticket_id, kind, sender, recipients, rate_key, raw, status, "
-                "attempts, next_attempt_at, created_at, sent_at) VALUES " + _values(
-                    f"('ack:loaded{n}', 'maild.loaded{n}@example.com', {t}, 'ack', 'support@example.com', "
-                    f"'loaded{n}@customer.example', 'loaded{n}@customer.example', ?, 'sent', 1, ?, ?, ?)"
-                    for n, t in pairs) + " RETURNING id", [b"Subject: loaded\r\n\r\nx\r\n", when, when, when] * len(pairs)
-            ).fetchall()]
-            run("INSERT INTO article (ticket_id, direction, sender, recipients, subject, body, created_at, message_id, "
-                "outbound_id) VALUES " + _values(
-                    f"({t}, 'out', 'support@example.com', 'loaded{n}@customer.example', 'Old problem {n}', 'Received.', ?, "
-                    f"'maild.loaded{n}@example.com', {o})" for (n, t), o in zip(pairs, out)), [when] * len(pairs))
+            _load_chunk(range(start, min(start + LOAD_CHUNK, count)))
     db.close()
 
 
-def _values(rows) -> str:
-    return ", ".join(rows)
+def _load_chunk(numbers: range) -> None:
+    from maild.store.sql import run, utc
+
+    when = utc(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    customer = "'loaded{n}@customer.example'"
+
+    def insert(table: str, columns: str, row: str, rows, per_row: list, returning: bool = False) -> list[int]:
+        values = ", ".join(row.format(n=n, t=t, o=o, customer=customer.format(n=n)) for n, t, o in rows)
+        cursor = run(f"INSERT INTO {table} ({columns}) VALUES {values}" + (" RETURNING id" if returning else ""),
+                     per_row * len(rows))
+        return [found[0] for found in cursor.fetchall()] if returning else []
+
+    tickets = insert("ticket", "number, status, customer, customer_name, subject, language, channel, created_at, "
+                     "updated_at", "('TS20200101L{n:07d}', 'closed', {customer}, 'Loaded', 'Old problem {n}', 'en', "
+                     "'email', ?, ?)", [(n, None, None) for n in numbers], [when, when], returning=True)
+    rows = [(n, t, None) for n, t in zip(numbers, tickets)]
+    insert("intake", "ticket_id, customer_address, customer_name, subject, body, channel, received_by, received_at, "
+           "recorded_at", "({t}, {customer}, 'Loaded', 'Old problem {n}', 'It broke.', 'email', 'maild', ?, ?)",
+           rows, [when, when])
+    insert("participant", "ticket_id, address, role", "({t}, {customer}, 'customer')", rows, [])
+    sent = insert("outbound", "dedupe_key, message_id, ticket_id, kind, sender, recipients, rate_key, raw, status, "
+                  "attempts, next_attempt_at, created_at, sent_at", "('ack:loaded{n}', 'maild.loaded{n}@example.com', "
+                  "{t}, 'ack', 'support@example.com', {customer}, {customer}, ?, 'sent', 1, ?, ?, ?)", rows,
+                  [b"Subject: loaded\r\n\r\nx\r\n", when, when, when], returning=True)
+    insert("article", "ticket_id, direction, sender, recipients, subject, body, created_at, message_id, outbound_id",
+           "({t}, 'out', 'support@example.com', {customer}, 'Old problem {n}', 'Received.', ?, "
+           "'maild.loaded{n}@example.com', {o})", [(n, t, o) for (n, t, _), o in zip(rows, sent)], [when])
 
 
 def main() -> int:

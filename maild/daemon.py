@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 OUTBOX_IDLE = 30.0  # seconds between outbox checks when nothing wakes it (retries come due)
 STALL_AFTER = 120.0  # a loop silent this long stops feeding the watchdog
 RECONNECT_MAX = 300.0  # the longest wait before trying IMAP or the database again
+FOLLOWER_POLL = 0.5  # seconds between looks at the store while another process fetches the mailbox
 
 
 class Daemon:
@@ -107,18 +108,21 @@ class Daemon:
         config = self.app.config.imap
         with self.app.mailbox() as mailbox:
             mailbox.ensure_processed_folder()
-            steps = (self.app.fetch_step(mailbox), self.app.process)
+            fetch = self.app.fetch_step(mailbox)
             while not self._stop.is_set():
-                drain(steps, self.app.clock, self._stop.is_set, self._progress)
+                drain((fetch, self.app.process), self.app.clock, self._stop.is_set, self._progress)
                 self._beat("mail")
-                mailbox.wait_for_mail(config.idle_timeout if config.idle else config.poll_interval,
-                                      self._stop.is_set, lambda: self._beat("mail"))
+                if fetch.fetching:
+                    mailbox.wait_for_mail(config.idle_timeout if config.idle else config.poll_interval,
+                                          self._stop.is_set, lambda: self._beat("mail"))
+                else:  # another maild fetches this mailbox: look for what it stored
+                    self._sleep(FOLLOWER_POLL)
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self._stop.is_set() and time.monotonic() < deadline:
             self._beat("mail")
-            self._stop.wait(1.0)
+            self._stop.wait(min(1.0, max(0.0, deadline - time.monotonic())))
 
     # -- the outbox loop -------------------------------------------------------------------------
 

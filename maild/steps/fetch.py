@@ -9,7 +9,7 @@ from typing import Iterator
 from ..adapters.imap import ImapMailbox
 from ..parsing import message_key
 from ..store.db import transaction
-from ..store.inbound import FetchedMail, mailbox_cursor, save_cursor, store_fetched
+from ..store.inbound import FetchedMail, hold_mailbox, mailbox_cursor, save_cursor, store_fetched
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,9 @@ BATCH_BYTES = 8 * 1024 * 1024  # bounds memory: a few large mails per round trip
 
 class Fetch:
     """Each run stores one batch of the mail past the cursor (at most `batch_size` mails and
-    about 8 MB) and moves the cursor past it in the same transaction."""
+    about 8 MB) and moves the cursor past it in the same transaction. Of several maild processes
+    on one PostgreSQL store, one fetches a mailbox and the others only process what it stored:
+    fetching the same mail twice would be work for nothing."""
 
     name = "fetch"
 
@@ -26,10 +28,15 @@ class Fetch:
         self.mailbox = mailbox
         self.batch_size = batch_size
         self.stored = 0  # mails new to the store since start, for `maild once` to report
+        self.fetching = False  # this process is the mailbox's fetcher
 
     def run(self, now: datetime) -> int:
-        """Returns how many mails were fetched (new, or already in the store); 0: none left."""
+        """Returns how many mails were fetched (new, or already in the store); 0: none left, or
+        another process is fetching this mailbox."""
         mailbox = self.mailbox
+        self.fetching = self.fetching or hold_mailbox(mailbox.name)
+        if not self.fetching:
+            return 0
         last_uid = self._last_uid()
         uids = mailbox.uids_after(last_uid)
         if not uids:

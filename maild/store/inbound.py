@@ -60,6 +60,17 @@ def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) ->
         "last_fetch_at = excluded.last_fetch_at", (mailbox, uidvalidity, last_uid, utc(now)))
 
 
+FETCHES = 0x6D66  # PostgreSQL advisory-lock class of the mailboxes being fetched
+
+
+def hold_mailbox(mailbox: str) -> bool:
+    """Become the one process that fetches this mailbox, for as long as this database session
+    lives; False while another process is it. SQLite has one writer anyway: always True."""
+    if not is_postgresql():
+        return True
+    return run(f"SELECT pg_try_advisory_lock({FETCHES}, hashtext(?))", (mailbox,)).fetchone()[0]
+
+
 def raw_mail(message_key: str) -> bytes:
     return RawMail.get_by_id(message_key).raw
 
@@ -144,11 +155,11 @@ def quarantine(inbound_id: int, error: str) -> None:
 
 
 def requeue(inbound_id: int) -> bool:
-    cursor = run("UPDATE inbound SET status = 'new', attempts = 0, error = NULL WHERE id = ? AND status = 'quarantined'",
-                 (inbound_id,))
+    cursor = run("UPDATE inbound SET status = 'new', attempts = 0, error = NULL "
+                 "WHERE id = ? AND status = 'quarantined'", (inbound_id,))
     return cursor.rowcount > 0
 
 
 def finish_inbound(inbound_id: int, now: datetime, screened: str | None, ticket_id: int | None) -> None:
-    run("UPDATE inbound SET status = 'done', processed_at = ?, screened = ?, ticket_id = ?, error = NULL WHERE id = ?",
-        (utc(now), screened, ticket_id, inbound_id))
+    run("UPDATE inbound SET status = 'done', processed_at = ?, screened = ?, ticket_id = ?, error = NULL "
+        "WHERE id = ?", (utc(now), screened, ticket_id, inbound_id))

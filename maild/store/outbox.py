@@ -32,7 +32,8 @@ def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: 
 
 def automatic_mails_since(address: str, since: datetime) -> int:
     """How many automatic mails went to this address since then (the rate limit's count)."""
-    return run("SELECT COUNT(*) FROM outbound WHERE rate_key = ? AND created_at >= ?", (address, utc(since))).fetchone()[0]
+    return run("SELECT COUNT(*) FROM outbound WHERE rate_key = ? AND created_at >= ?",
+               (address, utc(since))).fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,8 @@ def claim_due(now: datetime, limit: int) -> list[Claimed]:
 
 def mark_sent(outbound_ids: list[int], now: datetime) -> None:
     if outbound_ids:
-        run(f"UPDATE outbound SET status = 'sent', sent_at = ?, last_error = NULL WHERE id IN ({marks(len(outbound_ids))})",
-            [utc(now), *outbound_ids])
+        run("UPDATE outbound SET status = 'sent', sent_at = ?, last_error = NULL "
+            f"WHERE id IN ({marks(len(outbound_ids))})", [utc(now), *outbound_ids])
 
 
 def retry_at(outbound_id: int, when: datetime, error: str) -> None:
