@@ -141,7 +141,8 @@ class Process:
     def _add_article(self, ticket: TicketRef, action: actions.AddArticle, stored: StoredMail, now: datetime) -> None:
         article_id = tickets.add_article(ticket.id, action.direction, action.sender, action.recipients,
                                          action.subject, action.body, now, message_id=action.message_id,
-                                         inbound_id=stored.id, screened=action.screened)
+                                         inbound_id=stored.id, screened=action.screened,
+                                         keep_id=bool(action.attachments))
         for attachment in action.attachments:
             path = self.attachments.save(ticket.number, attachment.filename, attachment.payload)
             tickets.add_attachment(article_id, attachment.filename, attachment.content_type,

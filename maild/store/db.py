@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from peewee import Database, DatabaseError, InterfaceError, OperationalError, Po
 from playhouse.db_url import parse as parse_url
 
 from ..errors import StoreError
+from . import sql
 from .models import TABLES, database
 
 SQLITE_PRAGMAS = {
@@ -111,20 +113,37 @@ def transaction() -> Iterator[None]:
     kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
     try:
         with db.atomic(**kwargs):
-            yield
+            try:
+                yield
+                sql.flush()  # what `sql.later` kept back commits with the rest
+            except BaseException:
+                sql.discard()
+                raise
     except (OperationalError, InterfaceError) as exc:
         raise StoreError(f"database: {exc}") from exc
+
+
+_savepoints = itertools.count(1)
 
 
 @contextmanager
 def savepoint() -> Iterator[None]:
     """A part of the caller's transaction that can fail alone: on any error it is rolled back to
-    where it began, and the error goes on (a database fault as StoreError)."""
+    where it began, and the error goes on (a database fault as StoreError). On PostgreSQL the
+    SAVEPOINT and the RELEASE travel with the part's other statements (`sql.later`)."""
+    name = f"part{next(_savepoints)}"
+    sql.later(f"SAVEPOINT {name}")
     try:
-        with database.obj.atomic():  # nested in a transaction, peewee makes it a SAVEPOINT
-            yield
-    except (OperationalError, InterfaceError) as exc:
-        raise StoreError(f"database: {exc}") from exc
+        yield
+        sql.later(f"RELEASE SAVEPOINT {name}")
+        sql.flush()  # inside the part: a fault of its statements is its own
+    except BaseException as exc:
+        if f"SAVEPOINT {name}".encode() not in sql.discard():  # nothing of it reached the server otherwise
+            sql.run(f"ROLLBACK TO SAVEPOINT {name}")
+            sql.run(f"RELEASE SAVEPOINT {name}")
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            raise StoreError(f"database: {exc}") from exc
+        raise
 
 
 def is_postgresql() -> bool:

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .db import is_postgresql
 from .models import RawMail
-from .sql import aware, marks, rows, run, utc
+from .sql import aware, later, marks, rows, run, utc
 
 
 @dataclass(frozen=True)
@@ -161,5 +161,5 @@ def requeue(inbound_id: int) -> bool:
 
 
 def finish_inbound(inbound_id: int, now: datetime, screened: str | None, ticket_id: int | None) -> None:
-    run("UPDATE inbound SET status = 'done', processed_at = ?, screened = ?, ticket_id = ?, error = NULL "
-        "WHERE id = ?", (utc(now), screened, ticket_id, inbound_id))
+    later("UPDATE inbound SET status = 'done', processed_at = ?, screened = ?, ticket_id = ?, error = NULL "
+          "WHERE id = ?", (utc(now), screened, ticket_id, inbound_id))

@@ -8,16 +8,18 @@ converted as the models' fields would (times to naive UTC), so rows look the sam
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
+import peewee
 from peewee import InterfaceError, Model, OperationalError
 
 from ..errors import StoreError
 from .models import database
 
 _translated: dict[str, str] = {}
-_inserts: dict[tuple[type[Model], tuple[str, ...], str], str] = {}
+_inserts: dict[tuple[type[Model], tuple[str, ...], bool], str] = {}
 
 
 def run(statement: str, params: Sequence[Any] = ()) -> Any:
@@ -25,11 +27,61 @@ def run(statement: str, params: Sequence[Any] = ()) -> Any:
     database itself (gone, locked, full) is a StoreError, in a transaction or not."""
     db = database.obj
     if db.param != "?":
-        statement = _translated.get(statement) or _translated.setdefault(statement, statement.replace("?", "%s"))
+        statement = _for_postgresql(statement)
+        if _pending.statements:
+            return _send(db, params, statement)
     try:
         return db.execute_sql(statement, params)
     except (OperationalError, InterfaceError) as exc:
         raise StoreError(f"database: {exc}") from exc
+
+
+def later(statement: str, params: Sequence[Any] = ()) -> None:
+    """A statement whose answer nobody waits for. On PostgreSQL, in a transaction, it goes to the
+    server with the next statement that needs an answer, or at the end of the savepoint or the
+    transaction: several statements, one round trip. SQLite has no round trips: it runs now."""
+    db = database.obj
+    if db.param == "?" or not db.in_transaction():
+        run(statement, params)
+        return
+    _pending.statements.append(db.cursor().mogrify(_for_postgresql(statement), params))
+
+
+def flush() -> None:
+    """Send what `later` kept back (its faults surface here)."""
+    if _pending.statements:
+        _send(database.obj, (), None)
+
+
+def discard() -> list[bytes]:
+    """Forget what `later` kept back (its transaction or savepoint is being rolled back)."""
+    unsent, _pending.statements = _pending.statements, []
+    return unsent
+
+
+def _send(db: Any, params: Sequence[Any], statement: str | None) -> Any:
+    cursor = db.cursor()
+    texts = discard()
+    if statement is not None:
+        texts.append(cursor.mogrify(statement, params))
+    try:
+        with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as execute_sql gives them
+            cursor.execute(b"; ".join(texts))
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(f"database: {exc}") from exc
+    return cursor
+
+
+def _for_postgresql(statement: str) -> str:
+    return _translated.get(statement) or _translated.setdefault(statement, statement.replace("?", "%s"))
+
+
+class _Pending(threading.local):
+    def __init__(self) -> None:
+        self.statements: list[bytes] = []
+
+
+_pending = _Pending()  # per thread, as peewee's connections are
 
 
 def rows(statement: str, params: Sequence[Any] = ()) -> list[tuple]:
@@ -55,20 +107,29 @@ def aware(value: datetime | str | None) -> datetime | None:
 
 def insert(model: type[Model], **values: Any) -> int:
     """INSERT one row; returns its new id."""
-    db = model._meta.database.obj
+    statement, params = _insert(model, values, returning=True)
+    return run(statement, params).fetchone()[0]
+
+
+def insert_later(model: type[Model], **values: Any) -> None:
+    """INSERT one row whose id nobody needs, with `later`."""
+    later(*_insert(model, values, returning=False))
+
+
+def _insert(model: type[Model], values: dict[str, Any], returning: bool) -> tuple[str, list[Any]]:
     for field, default in model._meta.defaults.items():  # peewee's defaults live in Python, not in the table
         values.setdefault(field.name, default() if callable(default) else default)
     names = tuple(values)
-    key = (model, names, db.param)
-    statement = _inserts.get(key) or _inserts.setdefault(key, _insert_sql(model, names, db.param))
+    key = (model, names, returning)
+    statement = _inserts.get(key) or _inserts.setdefault(key, _insert_sql(model, names, returning))
     fields = model._meta.fields
-    cursor = db.execute_sql(statement, [fields[name].db_value(value) for name, value in values.items()])
-    return cursor.fetchone()[0]
+    return statement, [fields[name].db_value(value) for name, value in values.items()]
 
 
-def _insert_sql(model: type[Model], names: tuple[str, ...], param: str) -> str:
+def _insert_sql(model: type[Model], names: tuple[str, ...], returning: bool) -> str:
     fields = model._meta.fields
     columns = ", ".join(f'"{fields[name].column_name}"' for name in names)
-    placeholders = ", ".join(param for _ in names)
+    placeholders = ", ".join("?" for _ in names)
     # RETURNING works on PostgreSQL and on SQLite since 3.35.
-    return f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({placeholders}) RETURNING "id"'
+    return (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({placeholders})'
+            + (' RETURNING "id"' if returning else ""))

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from . import sql
 from .models import Article, Event, Intake, StoredAttachment, Ticket
-from .sql import marks, rows, run, utc
+from .sql import later, marks, rows, run, utc
 
 
 @dataclass(frozen=True)
@@ -62,38 +62,43 @@ def open_ticket(number: str, customer: str, customer_name: str, subject: str, la
 
 def record_intake(ticket_id: int, customer: str, customer_name: str, subject: str, body: str,
                   received_at: datetime, now: datetime) -> None:
-    sql.insert(Intake, ticket=ticket_id, customer_address=customer, customer_name=customer_name,
-               subject=subject, body=body, received_at=received_at, recorded_at=now)
+    sql.insert_later(Intake, ticket=ticket_id, customer_address=customer, customer_name=customer_name,
+                     subject=subject, body=body, received_at=received_at, recorded_at=now)
 
 
 def add_participants(ticket_id: int, people: Iterable[tuple[str, str]]) -> None:
     """`people`: (lower-cased address, role); already known ones are kept as they are."""
     values = [v for address, role in people for v in (ticket_id, address, role)]
     if values:
-        run("INSERT INTO participant (ticket_id, address, role) VALUES "
-            + ", ".join(["(?, ?, ?)"] * (len(values) // 3)) + " ON CONFLICT (ticket_id, address) DO NOTHING", values)
+        later("INSERT INTO participant (ticket_id, address, role) VALUES "
+              + ", ".join(["(?, ?, ?)"] * (len(values) // 3)) + " ON CONFLICT (ticket_id, address) DO NOTHING", values)
 
 
 def add_article(ticket_id: int, direction: str, sender: str, recipients: str, subject: str, body: str,
                 now: datetime, message_id: str | None = None, inbound_id: int | None = None,
-                outbound_id: int | None = None, screened: str | None = None) -> int:
-    return sql.insert(Article, ticket=ticket_id, direction=direction, sender=sender, recipients=recipients,
-                      subject=subject, body=body, created_at=now, message_id=message_id,
-                      inbound=inbound_id, outbound=outbound_id, screened=screened)
+                outbound_id: int | None = None, screened: str | None = None, keep_id: bool = False) -> int | None:
+    """Returns the article's id when `keep_id` asks for it (to hang attachments on)."""
+    values = dict(ticket=ticket_id, direction=direction, sender=sender, recipients=recipients, subject=subject,
+                  body=body, created_at=now, message_id=message_id, inbound=inbound_id, outbound=outbound_id,
+                  screened=screened)
+    if keep_id:
+        return sql.insert(Article, **values)
+    sql.insert_later(Article, **values)
+    return None
 
 
 def add_attachment(article_id: int, filename: str, content_type: str, size: int, path: str) -> None:
-    sql.insert(StoredAttachment, article=article_id, filename=filename, content_type=content_type, size=size,
-               path=path)
+    sql.insert_later(StoredAttachment, article=article_id, filename=filename, content_type=content_type, size=size,
+                     path=path)
 
 
 def touch_ticket(ticket_id: int, now: datetime, status: str | None) -> None:
     """`status`: the new one, or None to leave it as it is (staff may have changed it meanwhile)."""
     if status is None:
-        run("UPDATE ticket SET updated_at = ? WHERE id = ?", (utc(now), ticket_id))
+        later("UPDATE ticket SET updated_at = ? WHERE id = ?", (utc(now), ticket_id))
     else:
-        run("UPDATE ticket SET updated_at = ?, status = ? WHERE id = ?", (utc(now), status, ticket_id))
+        later("UPDATE ticket SET updated_at = ?, status = ? WHERE id = ?", (utc(now), status, ticket_id))
 
 
 def add_event(ticket_id: int, now: datetime, kind: str, actor: str, detail: str = "") -> None:
-    sql.insert(Event, ticket=ticket_id, at=now, kind=kind, actor=actor, detail=detail)
+    sql.insert_later(Event, ticket=ticket_id, at=now, kind=kind, actor=actor, detail=detail)
