@@ -1,8 +1,9 @@
-"""The process step: a stored mail → parse → facts from the store → the mail rule → its actions.
+"""The process step: stored mail → parse → facts from the store → the mail rule → its actions.
 
 The rule (rules/inbound) decides; this module only gathers its facts and carries out what it
-returns. All writes of one mail commit in one transaction with the mail's status. A fault
-quarantines that mail with its error, and the next one goes on; `requeue` replays it.
+returns. A batch of mail commits in one transaction, each mail's writes and status under a
+savepoint of their own. A fault quarantines that mail with its error, and the next one goes on;
+`requeue` replays it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..store.tickets import TicketRow
 log = logging.getLogger(__name__)
 
 BATCH_BYTES = 8 * 1024 * 1024  # raw mail per batch: parsed first, so memory holds about twice this
+
 
 @dataclass(frozen=True)
 class TicketRef:
