@@ -41,3 +41,18 @@ def test_a_failed_transaction_sends_nothing_it_kept_back(database_url) -> None:
             sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261125", 7))
             raise RuntimeError("the mail's rule failed")
     assert serials() == []
+
+
+def test_a_large_mail_comes_back_byte_for_byte(database_url) -> None:
+    from datetime import datetime, timezone
+
+    from maild.store.inbound import FetchedMail, load_batch, store_fetched
+
+    open_database(database_url)
+    raw = bytes(range(256)) * (3 * 4096 + 17)  # past the size sent and read in pieces, every byte value
+    with transaction():
+        store_fetched("INBOX", [FetchedMail(1, "big\\one@customer.example", raw),
+                                FetchedMail(2, "small@customer.example", b"Subject: hi\r\n\r\nhello\r\n")],
+                      datetime(2026, 11, 25, tzinfo=timezone.utc))
+    ids = [inbound_id for (inbound_id,) in sql.rows("SELECT id FROM inbound ORDER BY id")]
+    assert [mail.raw for mail in load_batch(ids)] == [raw, b"Subject: hi\r\n\r\nhello\r\n"]

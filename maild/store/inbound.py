@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Iterable
 
 from .db import is_postgresql
+from .blobs import inline_limit, read_raw, write_raw
 from .models import RawMail
 from .sql import aware, later, marks, rows, run, utc
 
@@ -49,8 +50,7 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
         + " ON CONFLICT (message_key) DO NOTHING RETURNING message_key", values)}
     for mail in batch:  # one statement each: a multi-row one would hold every mail's bytes again
         if mail.message_key in new:
-            run("INSERT INTO raw_mail (message_key, raw) VALUES (?, ?) ON CONFLICT (message_key) DO NOTHING",
-                (mail.message_key, RawMail.raw.db_value(mail.raw)))
+            write_raw(mail.message_key, mail.raw)
     return len(new)
 
 
@@ -135,11 +135,11 @@ def unclaim(inbound_ids: list[int]) -> None:
 def load_batch(inbound_ids: list[int]) -> list[StoredMail]:
     """The claimed mails and their bytes, read without a lock: their claim keeps them ours.
     Sorted here, not by ORDER BY: SQLite would copy every blob into its sorter first."""
-    found = rows("SELECT i.id, i.message_key, i.fetched_at, r.raw FROM inbound i "
-                 "JOIN raw_mail r ON r.message_key = i.message_key "
-                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))})", inbound_ids)
-    return sorted((StoredMail(inbound_id, key, aware(fetched_at), bytes(raw))
-                   for inbound_id, key, fetched_at, raw in found), key=lambda mail: mail.id)
+    found = rows("SELECT i.id, i.message_key, i.fetched_at, i.size, CASE WHEN i.size > ? THEN NULL ELSE r.raw END "
+                 "FROM inbound i JOIN raw_mail r ON r.message_key = i.message_key "
+                 f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))})", [inline_limit(), *inbound_ids])
+    return sorted((StoredMail(inbound_id, key, aware(fetched_at), read_raw(key, size) if raw is None else bytes(raw))
+                   for inbound_id, key, fetched_at, size, raw in found), key=lambda mail: mail.id)
 
 
 def still_new(inbound_ids: list[int]) -> set[int]:
