@@ -554,3 +554,14 @@ def test_header_with_missing_whitespace_between_words_and_text_decodes() -> None
 def test_header_with_words_in_two_charsets_decodes_each() -> None:
     value = "=?utf-8?q?hello_?= =?iso-8859-1?q?caf=E9?="
     assert decode_header_value(value) == "hello café"
+
+
+@pytest.mark.parametrize("value", [
+    "alice@customer.example", "<alice@customer.example>", "Alice Smith <alice@customer.example>",
+    '"Smith, Alice" <alice@customer.example>', "=?utf-8?B?5byg5LiJ?= <zhangsan@kehu.example.cn>",
+    "  Bob   <bob.o'neil+help@mail.customer.example>  ",
+])
+def test_plain_address_forms_read_as_the_general_parser_reads_them(value: str) -> None:
+    from maild.parsing.addresses import _mailparser_pairs, _simple_pair
+
+    assert _simple_pair(value) == _mailparser_pairs(value, "from", [])
