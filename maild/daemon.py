@@ -3,7 +3,7 @@
 Two loops, each in a thread of its own (imapclient and peewee block): the mail loop drains
 fetch and process, then waits in IMAP IDLE (or polls); the outbox loop drains flush, woken the
 moment the mail loop has queued something. The main thread handles signals and feeds the
-watchdog only while both loops make progress. SIGTERM finishes the mail in hand, then stops.
+watchdog only while both loops make progress. SIGTERM finishes the batch in hand, then stops.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Daemon:
 
     def stop(self) -> None:
         if not self._stop.is_set():
-            log.info("stopping: finishing the mail in hand")
+            log.info("stopping: finishing the batch in hand")
             self.notifier.notify("STOPPING=1")
         self._stop.set()
         self._wake_outbox.set()

@@ -105,3 +105,10 @@ def test_line_breaks_in_a_subject_or_name_cannot_add_a_header() -> None:
 def test_a_name_with_special_characters_is_quoted() -> None:
     mail = message_from_bytes(composed(to_name="Smith, Alice"), policy=default)
     assert mail["To"].addresses[0].display_name == "Smith, Alice"
+
+
+def test_a_word_too_long_to_fold_goes_as_encoded_words() -> None:
+    subject = "[TS20261125001] see https://portal.customer.example/" + "x" * 1200
+    raw = composed(subject=subject)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    assert message_from_bytes(raw, policy=default)["Subject"] == subject

@@ -565,3 +565,9 @@ def test_plain_address_forms_read_as_the_general_parser_reads_them(value: str) -
     from maild.parsing.addresses import _mailparser_pairs, _simple_pair
 
     assert _simple_pair(value) == _mailparser_pairs(value, "from", [])
+
+
+def test_a_from_header_of_white_space_is_read_like_any_other() -> None:
+    # 20,000 spaces: a pattern that could match them in more than one way would take hours here.
+    mail = parse_mail(b"From:\r\n" + b" " * 20_000 + b"x\r\nTo: support@example.com\r\n\r\nhello\r\n")
+    assert mail.sender is not None and mail.sender.address == "" and mail.to[0].address == "support@example.com"

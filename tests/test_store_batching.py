@@ -56,3 +56,30 @@ def test_a_large_mail_comes_back_byte_for_byte(database_url) -> None:
                       datetime(2026, 11, 25, tzinfo=timezone.utc))
     ids = [inbound_id for (inbound_id,) in sql.rows("SELECT id FROM inbound ORDER BY id")]
     assert [mail.raw for mail in load_batch(ids)] == [raw, b"Subject: hi\r\n\r\nhello\r\n"]
+
+
+def test_a_part_that_fails_before_anything_was_sent_leaves_the_rest_alone(database_url) -> None:
+    open_database(database_url)
+    with transaction():
+        sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261124", 1))  # the caller's own
+        with pytest.raises(ValueError):
+            with savepoint():
+                sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261125", 1))
+                raise ValueError("the rule failed before any answer was needed")
+        with savepoint():
+            sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261126", 1))
+    assert serials() == [("20261124", 1), ("20261126", 1)]
+
+
+def test_a_value_the_driver_refuses_fails_only_its_part(database_url) -> None:
+    open_database(database_url)
+    with transaction():
+        try:
+            with savepoint():
+                sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261125", 1))
+                sql.run("SELECT COUNT(*) FROM outbound WHERE rate_key = ?", ("bo\x00b@customer.example",))
+        except ValueError:  # PostgreSQL's driver takes no NUL in a string; SQLite does
+            pass
+        with savepoint():
+            sql.later("INSERT INTO ticket_serial (day, last) VALUES (?, ?)", ("20261126", 1))
+    assert ("20261126", 1) in serials()

@@ -83,10 +83,11 @@ def mailbox(name: str, address: str) -> str:
 
 def header_text(text: str, taken: int = 0) -> str:
     """The text as it may stand in a header, on lines of at most 78 characters (RFC 5322 §2.1.1):
-    ASCII as it is, folded at spaces; anything else as RFC 2047 encoded words of whole characters,
-    one per folded line. `taken`: what the header's name takes of the first line."""
+    ASCII as it is, folded at spaces; anything else, or a word too long to fold, as RFC 2047
+    encoded words of whole characters, one per folded line. `taken`: what the header's name
+    takes of the first line."""
     text = " ".join(text.split())  # no line breaks may reach a header
-    if text.isascii():
+    if text.isascii() and all(len(word) <= 70 for word in text.split(" ")):
         return folded(text.split(" "), taken)
     words, chunk = [], b""
     for char in text:

@@ -77,17 +77,20 @@ def _addresses(raw: str, header: str, hint: str | None, defects: list[str]) -> l
 # `"Name" <addr>` — with an ASCII dot-atom address and a name free of RFC 5322 specials. These
 # mean one thing only, so they skip mail-parser's general scanner (a sixth of parsing a mail).
 _ADDR = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
-_SIMPLE = re.compile(rf'\s*(?:(?:"(?P<quoted>[^"\\@]*)"|(?P<name>[^()<>\[\]:;@\\,."]*?))\s*<(?P<bracketed>{_ADDR})>'
-                     rf'|(?P<bare>{_ADDR}))\s*')
+_WORD = r'[^\s()<>\[\]:;@\\,."]+'  # a name's words: no RFC 5322 specials, no white space
+_SIMPLE = re.compile(rf'(?:"(?P<quoted>[^"\\@]*)"|(?P<name>{_WORD}(?: {_WORD})*))? ?<(?P<bracketed>{_ADDR})>'
+                     rf'|(?P<bare>{_ADDR})')
+_SIMPLE_LONGEST = 320  # anything longer is no plain form, and the general scanner takes it
 
 
 def _simple_pair(text: str) -> list[tuple[str, str]]:
-    found = _SIMPLE.fullmatch(text)
+    text = " ".join(text.split())  # one space between words: the pattern can match only one way
+    found = _SIMPLE.fullmatch(text) if len(text) <= _SIMPLE_LONGEST else None
     if found is None:
         return []
     if found["bare"]:
         return [("", found["bare"])]
-    name = found["quoted"] if found["quoted"] is not None else found["name"]
+    name = found["quoted"] if found["quoted"] is not None else found["name"] or ""
     return [(name.strip(), found["bracketed"])]
 
 

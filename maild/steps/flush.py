@@ -1,8 +1,8 @@
 """The flush step: due outbox rows → SMTP, a batch at a time over one connection, the answers
-recorded in one commit after the batch.
+recorded in one commit after the batch (or every RECORD_EVERY seconds of a slow one).
 
-Delivery is at-least-once: a crash after the server's 250 and before that commit sends the mails
-of that batch (at most BATCH) again once their lease runs out (store/outbox).
+Delivery is at-least-once: a crash after the server's 250 and before that commit sends those mails
+(at most BATCH) again once their lease runs out (store/outbox).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..store.outbox import Claimed
 log = logging.getLogger(__name__)
 
 BATCH = 50  # mails per SMTP connection
+RECORD_EVERY = 10.0  # seconds: answers are committed at least this often, well inside the 5-minute lease
 
 
 @dataclass(frozen=True)
@@ -54,27 +55,36 @@ class Flush:
             claimed = outbox.claim_due(now, BATCH)
         if not claimed:
             return 0
-        started = time.monotonic()
-        outcomes = asyncio.run(self._send_batch(claimed))
-        answered = now + timedelta(seconds=time.monotonic() - started)  # a slow server's batch takes a while
-        with transaction():  # one commit for the batch: the window in which a crash resends
-            batch = self._record(claimed, outcomes, answered)
+        batch = asyncio.run(self._send_batch(claimed, now, time.monotonic()))
         self.total += batch
         return 0 if batch.retried and not batch.sent else len(claimed)
 
-    async def _send_batch(self, claimed: list[Claimed]) -> list[Outcome]:
+    async def _send_batch(self, claimed: list[Claimed], now: datetime, started: float) -> FlushResult:
+        """The answers are committed together, at the end of the batch or once RECORD_EVERY has
+        passed: a slow server must not keep sent mail unrecorded until its lease runs out."""
+        result, answered, last_record = FlushResult(), [], started
         try:
             async with SmtpSender(self.config) as smtp:
-                return [await smtp.send(row.raw, row.sender, list(row.recipients)) for row in claimed]
+                for row in claimed:
+                    answered.append((row, await smtp.send(row.raw, row.sender, list(row.recipients))))
+                    if time.monotonic() - last_record > RECORD_EVERY:
+                        result += self._record(answered, now, started)
+                        answered, last_record = [], time.monotonic()
         except SmtpError as exc:
             log.warning("%s; %d mail(s) stay queued", exc, len(claimed))
-            return [TempFail(str(exc))] * len(claimed)
+            answered = [(row, TempFail(str(exc))) for row in claimed]
+        return result + self._record(answered, now, started)
 
-    def _record(self, claimed: list[Claimed], outcomes: list[Outcome], now: datetime) -> FlushResult:
-        sent = [row.id for row, outcome in zip(claimed, outcomes) if isinstance(outcome, Sent)]
+    def _record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, started: float) -> FlushResult:
+        """One commit for these answers, at the run's time plus how long the batch took so far."""
+        with transaction():
+            return self._write(answered, now + timedelta(seconds=time.monotonic() - started))
+
+    def _write(self, answered: list[tuple[Claimed, Outcome]], now: datetime) -> FlushResult:
+        sent = [row.id for row, outcome in answered if isinstance(outcome, Sent)]
         outbox.mark_sent(sent, now)
         result = FlushResult(sent=len(sent))
-        for row, outcome in zip(claimed, outcomes):
+        for row, outcome in answered:
             if isinstance(outcome, Sent):
                 continue
             when = next_attempt(row.attempts, row.created_at, isinstance(outcome, PermFail), now, self.config)

@@ -70,9 +70,20 @@ class Process:
                 for stored, mail in parsed:
                     if stored.id in mine:
                         self._process(stored, mail, now)
+        except StoreError:
+            self._give_back(claimed)
+            raise
         finally:
             inbound.unclaim(claimed)
         return len(claimed)
+
+    def _give_back(self, claimed: list[int]) -> None:
+        """The database failed, not the mail: its attempts must not bring it nearer quarantine."""
+        try:
+            with transaction():
+                inbound.give_back(claimed)
+        except StoreError:
+            pass  # the database is still away; the attempts stay counted
 
     def _process(self, stored: StoredMail, mail: ParsedMail | Exception, now: datetime) -> None:
         try:

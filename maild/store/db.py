@@ -132,15 +132,19 @@ def savepoint() -> Iterator[None]:
     where it began, and the error goes on (a database fault as StoreError). On PostgreSQL the
     SAVEPOINT and the RELEASE travel with the part's other statements (`sql.later`)."""
     name = f"part{next(_savepoints)}"
-    sql.later(f"SAVEPOINT {name}")
+    place = sql.later(f"SAVEPOINT {name}")
     try:
         yield
         sql.later(f"RELEASE SAVEPOINT {name}")
         sql.flush()  # inside the part: a fault of its statements is its own
     except BaseException as exc:
-        if f"SAVEPOINT {name}".encode() not in sql.discard():  # nothing of it reached the server otherwise
-            sql.run(f"ROLLBACK TO SAVEPOINT {name}")
-            sql.run(f"RELEASE SAVEPOINT {name}")
+        sql.discard(after=place - 1)  # the part's own kept-back statements, not the caller's
+        if sql.reached_server(place):  # else nothing of the part was ever sent
+            try:
+                sql.run(f"ROLLBACK TO SAVEPOINT {name}")
+                sql.run(f"RELEASE SAVEPOINT {name}")
+            except DatabaseError as rollback:
+                raise StoreError(f"database: cannot roll back to {name}: {rollback}") from exc
         if isinstance(exc, (OperationalError, InterfaceError)):
             raise StoreError(f"database: {exc}") from exc
         raise

@@ -60,7 +60,10 @@ def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) ->
         "last_fetch_at = excluded.last_fetch_at", (mailbox, uidvalidity, last_uid, utc(now)))
 
 
-FETCHES = 0x6D66  # PostgreSQL advisory-lock class of the mailboxes being fetched
+# PostgreSQL advisory locks are per database: their class names the schema too, so that two
+# stores in one database never hold each other's mailboxes or mail.
+FETCHES = "hashtext(current_schema() || ':maild-fetch')"
+CLAIMS = "hashtext(current_schema() || ':maild-claims')"
 
 
 def hold_mailbox(mailbox: str) -> bool:
@@ -76,9 +79,6 @@ def raw_mail(message_key: str) -> bytes:
 
 
 # -- processing -------------------------------------------------------------------------------
-
-CLAIMS = 0x6D6C  # PostgreSQL advisory-lock class of claimed mail: (CLAIMS, inbound id)
-
 
 def claim_batch(limit: int, max_bytes: int, max_attempts: int) -> list[int]:
     """Up to `limit` new mails of at most `max_bytes` together (a larger one alone) to process in
@@ -100,8 +100,8 @@ def claim_batch(limit: int, max_bytes: int, max_attempts: int) -> list[int]:
     batch = [fresh[0][0]] if fresh and fresh[0][1] else _first_fitting(fresh, max_bytes)
     if is_postgresql():
         batch = [inbound_id for (inbound_id,) in rows(
-            f"SELECT id FROM unnest(ARRAY[{marks(len(batch))}]::int[]) AS id WHERE pg_try_advisory_lock({CLAIMS}, id)",
-            batch)] if batch else []
+            f"SELECT id FROM unnest(ARRAY[{marks(len(batch))}]::int[]) AS id "
+            f"WHERE pg_try_advisory_lock({CLAIMS}, id)", batch)] if batch else []
     if batch:
         run(f"UPDATE inbound SET attempts = attempts + 1 WHERE id IN ({marks(len(batch))})", batch)
     return batch
@@ -121,8 +121,16 @@ def _first_fitting(fresh: list[tuple[int, int, int]], max_bytes: int) -> list[in
 _CLAIMABLE = "SELECT id, attempts, size FROM inbound WHERE status = 'new' ORDER BY id LIMIT ?"
 # Neither held by another process's claim nor locked by its transaction.
 _CLAIMABLE_PG = ("SELECT id, attempts, size FROM inbound WHERE status = 'new' AND id NOT IN "
-                 f"(SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = {CLAIMS} "
-                 "AND objsubid = 2) ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
+                 f"(SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = ({CLAIMS})::oid "
+                 "AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) "
+                 "ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED")
+
+
+def give_back(inbound_ids: list[int]) -> None:
+    """The work on these failed through no fault of theirs (the database): the attempts go back."""
+    if inbound_ids:
+        run(f"UPDATE inbound SET attempts = attempts - 1 WHERE attempts > 0 AND id IN ({marks(len(inbound_ids))})",
+            inbound_ids)
 
 
 def unclaim(inbound_ids: list[int]) -> None:

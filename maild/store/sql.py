@@ -36,15 +36,25 @@ def run(statement: str, params: Sequence[Any] = ()) -> Any:
         raise StoreError(f"database: {exc}") from exc
 
 
-def later(statement: str, params: Sequence[Any] = ()) -> None:
+def later(statement: str, params: Sequence[Any] = ()) -> int:
     """A statement whose answer nobody waits for. On PostgreSQL, in a transaction, it goes to the
     server with the next statement that needs an answer, or at the end of the savepoint or the
-    transaction: several statements, one round trip. SQLite has no round trips: it runs now."""
+    transaction: several statements, one round trip. SQLite has no round trips: it runs now.
+    Returns the statement's place in this thread's sequence (see `reached_server`)."""
     db = database.obj
     if db.param == "?" or not db.in_transaction():
         run(statement, params)
-        return
+        _pending.queued += 1
+        _pending.sent = _pending.queued
+        return _pending.queued
     _pending.statements.append(db.cursor().mogrify(_for_postgresql(statement), params))
+    _pending.queued += 1
+    return _pending.queued
+
+
+def reached_server(place: int) -> bool:
+    """Has the statement `later` gave this place been sent (whether or not it succeeded)?"""
+    return _pending.sent >= place
 
 
 def flush() -> None:
@@ -53,17 +63,21 @@ def flush() -> None:
         _send(database.obj, (), None)
 
 
-def discard() -> list[bytes]:
-    """Forget what `later` kept back (its transaction or savepoint is being rolled back)."""
-    unsent, _pending.statements = _pending.statements, []
-    return unsent
+def discard(after: int = 0) -> None:
+    """Forget what `later` kept back after that place in the sequence (its transaction or
+    savepoint is being rolled back); statements kept back before it stay."""
+    keep = max(0, len(_pending.statements) - (_pending.queued - max(after, _pending.sent)))
+    del _pending.statements[keep:]
+    _pending.queued = max(after, _pending.sent)
 
 
 def _send(db: Any, params: Sequence[Any], statement: str | None) -> Any:
     cursor = db.cursor()
-    texts = discard()
+    texts = list(_pending.statements)
     if statement is not None:
-        texts.append(cursor.mogrify(statement, params))
+        texts.append(cursor.mogrify(statement, params))  # may refuse a value: then nothing was sent
+    _pending.statements.clear()
+    _pending.sent = _pending.queued  # from here on the server has them, even should one fail
     try:
         with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as execute_sql gives them
             cursor.execute(b"; ".join(texts))
@@ -78,7 +92,9 @@ def _for_postgresql(statement: str) -> str:
 
 class _Pending(threading.local):
     def __init__(self) -> None:
-        self.statements: list[bytes] = []
+        self.statements: list[bytes] = []  # kept back, in order
+        self.queued = 0  # places given out by `later`
+        self.sent = 0  # places up to which statements have gone to the server
 
 
 _pending = _Pending()  # per thread, as peewee's connections are
