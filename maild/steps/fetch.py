@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Iterator
 
 from ..adapters.imap import ImapMailbox
 from ..parsing import message_key
@@ -44,7 +43,7 @@ class Fetch:
                 save_cursor(mailbox.name, mailbox.uidvalidity, last_uid, now)
             return 0
         taken = uids[:self.batch_size]  # if all of them vanish before FETCH, the cursor still passes them
-        group = next(size_batches(mailbox.sizes(taken), BATCH_BYTES, self.batch_size), taken)
+        group = first_fitting(mailbox.sizes(taken), BATCH_BYTES) or taken
         raws = mailbox.fetch(group)
         if len(raws) < len(group):  # expunged by another client meanwhile: nothing left to fetch
             log.warning("%s: UIDs %s vanished before they could be fetched", mailbox.name,
@@ -67,15 +66,13 @@ class Fetch:
         return last_uid
 
 
-def size_batches(sizes: dict[int, int], max_bytes: int, max_count: int) -> Iterator[list[int]]:
-    """Group UIDs in order so that a group stays under max_bytes (a single larger mail goes alone)."""
+def first_fitting(sizes: dict[int, int], max_bytes: int) -> list[int]:
+    """The UIDs in order while their sizes stay under max_bytes (a larger first mail goes alone)."""
     group: list[int] = []
     total = 0
     for uid in sorted(sizes):
-        if group and (total + sizes[uid] > max_bytes or len(group) >= max_count):
-            yield group
-            group, total = [], 0
+        if group and total + sizes[uid] > max_bytes:
+            break
         group.append(uid)
         total += sizes[uid]
-    if group:
-        yield group
+    return group

@@ -9,9 +9,7 @@ as they are, so there every mail goes the plain way.
 from __future__ import annotations
 
 import peewee
-from peewee import InterfaceError, OperationalError
 
-from ..errors import StoreError
 from . import sql
 from .db import is_postgresql
 from .models import RawMail, database
@@ -25,11 +23,8 @@ def write_raw(message_key: str, raw: bytes) -> None:
     if is_postgresql() and len(raw) > LARGE:
         sql.flush()  # what was kept back goes first, in order
         cursor = database.obj.cursor()
-        try:
-            with peewee.__exception_wrapper__:  # the driver's errors as peewee's
-                cursor.copy_expert("COPY raw_mail (message_key, raw) FROM STDIN", _CopyRow(message_key, raw))
-        except (OperationalError, InterfaceError) as exc:
-            raise StoreError(f"database: {exc}") from exc
+        with sql.store_faults(), peewee.__exception_wrapper__:  # the driver's errors as peewee's, then ours
+            cursor.copy_expert("COPY raw_mail (message_key, raw) FROM STDIN", _CopyRow(message_key, raw))
     else:
         sql.run("INSERT INTO raw_mail (message_key, raw) VALUES (?, ?) ON CONFLICT (message_key) DO NOTHING",
                 (message_key, RawMail.raw.db_value(raw)))

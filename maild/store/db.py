@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from peewee import Database, DatabaseError, InterfaceError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
 
 from ..errors import StoreError
@@ -70,7 +70,7 @@ def stored_schema_version(db: Database) -> int | None:
     try:
         found = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
     except DatabaseError:  # no such table: a new store, or one from before versions were kept
-        if not db.in_transaction() and isinstance(db, PostgresqlDatabase):
+        if isinstance(db, PostgresqlDatabase):  # it refuses the next statement after a failed one
             db.rollback()
         return None
     return found[0] if found else None
@@ -105,22 +105,17 @@ def redact(url: str) -> str:
 @contextmanager
 def transaction() -> Iterator[None]:
     """One write transaction. SQLite takes the write lock at BEGIN so that two processes
-    never deadlock upgrading a read lock; PostgreSQL relies on row locks.
-
-    A fault of the database itself (gone, locked, out of space) becomes StoreError: the caller
-    retries later instead of blaming the mail in hand."""
+    never deadlock upgrading a read lock; PostgreSQL relies on row locks. A fault of the database
+    itself is a StoreError (`sql.store_faults`)."""
     db = database.obj
     kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
-    try:
-        with db.atomic(**kwargs):
-            try:
-                yield
-                sql.flush()  # what `sql.later` kept back commits with the rest
-            except BaseException:
-                sql.discard()
-                raise
-    except (OperationalError, InterfaceError) as exc:
-        raise StoreError(f"database: {exc}") from exc
+    with sql.store_faults(), db.atomic(**kwargs):
+        try:
+            yield
+            sql.flush()  # what `sql.later` kept back commits with the rest
+        except BaseException:
+            sql.discard()
+            raise
 
 
 _savepoints = itertools.count(1)
@@ -132,22 +127,21 @@ def savepoint() -> Iterator[None]:
     where it began, and the error goes on (a database fault as StoreError). On PostgreSQL the
     SAVEPOINT and the RELEASE travel with the part's other statements (`sql.later`)."""
     name = f"part{next(_savepoints)}"
-    place = sql.later(f"SAVEPOINT {name}")
-    try:
-        yield
-        sql.later(f"RELEASE SAVEPOINT {name}")
-        sql.flush()  # inside the part: a fault of its statements is its own
-    except BaseException as exc:
-        sql.discard(after=place - 1)  # the part's own kept-back statements, not the caller's
-        if sql.reached_server(place):  # else nothing of the part was ever sent
-            try:
-                sql.run(f"ROLLBACK TO SAVEPOINT {name}")
-                sql.run(f"RELEASE SAVEPOINT {name}")
-            except DatabaseError as rollback:
-                raise StoreError(f"database: cannot roll back to {name}: {rollback}") from exc
-        if isinstance(exc, (OperationalError, InterfaceError)):
-            raise StoreError(f"database: {exc}") from exc
-        raise
+    with sql.store_faults():
+        place = sql.later(f"SAVEPOINT {name}")
+        try:
+            yield
+            sql.later(f"RELEASE SAVEPOINT {name}")
+            sql.flush()  # inside the part: a fault of its statements is its own
+        except BaseException as exc:
+            sql.discard(after=place - 1)  # the part's own kept-back statements, not the caller's
+            if sql.reached_server(place):  # else nothing of the part was ever sent
+                try:
+                    sql.run(f"ROLLBACK TO SAVEPOINT {name}")
+                    sql.run(f"RELEASE SAVEPOINT {name}")
+                except DatabaseError as rollback:
+                    raise StoreError(f"database: cannot roll back to {name}: {rollback}") from exc
+            raise
 
 
 def is_postgresql() -> bool:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from .db import is_postgresql
 from .blobs import inline_limit, read_raw, write_raw
+from .db import is_postgresql
 from .models import RawMail
 from .sql import aware, later, marks, rows, run, utc
 
@@ -97,7 +97,7 @@ def claim_batch(limit: int, max_bytes: int, max_attempts: int) -> list[int]:
         fresh = [row for row in found if row[1] < max_attempts]
         if fresh or not spent:
             break
-    batch = [fresh[0][0]] if fresh and fresh[0][1] else _first_fitting(fresh, max_bytes)
+    batch = _batch_of(fresh, max_bytes)
     if is_postgresql():
         batch = [inbound_id for (inbound_id,) in rows(
             f"SELECT id FROM unnest(ARRAY[{marks(len(batch))}]::int[]) AS id "
@@ -107,14 +107,17 @@ def claim_batch(limit: int, max_bytes: int, max_attempts: int) -> list[int]:
     return batch
 
 
-def _first_fitting(fresh: list[tuple[int, int, int]], max_bytes: int) -> list[int]:
-    """The leading mails never tried before, while their sizes fit (the first always does)."""
+def _batch_of(fresh: list[tuple[int, int, int]], max_bytes: int) -> list[int]:
+    """The first mail, and after it the mails never tried before while their sizes fit; a mail
+    tried before goes alone."""
     batch, total = [], 0
     for inbound_id, attempts, size in fresh:
-        if attempts or (batch and total + size > max_bytes):
+        if batch and (attempts or total + size > max_bytes):
             break
         batch.append(inbound_id)
         total += size
+        if attempts:
+            break
     return batch
 
 

@@ -9,8 +9,9 @@ converted as the models' fields would (times to naive UTC), so rows look the sam
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import peewee
 from peewee import InterfaceError, Model, OperationalError
@@ -22,18 +23,25 @@ _translated: dict[str, str] = {}
 _inserts: dict[tuple[type[Model], tuple[str, ...], bool], str] = {}
 
 
+@contextmanager
+def store_faults() -> Iterator[None]:
+    """A fault of the database itself (gone, locked, out of space) becomes StoreError: the caller
+    retries later instead of blaming the mail in hand."""
+    try:
+        yield
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreError(f"database: {exc}") from exc
+
+
 def run(statement: str, params: Sequence[Any] = ()) -> Any:
-    """Execute `statement` (written with `?`) on the open store; returns the cursor. A fault of the
-    database itself (gone, locked, full) is a StoreError, in a transaction or not."""
+    """Execute `statement` (written with `?`) on the open store; returns the cursor."""
     db = database.obj
     if db.param != "?":
         statement = _for_postgresql(statement)
         if _pending.statements:
             return _send(db, params, statement)
-    try:
+    with store_faults():
         return db.execute_sql(statement, params)
-    except (OperationalError, InterfaceError) as exc:
-        raise StoreError(f"database: {exc}") from exc
 
 
 def later(statement: str, params: Sequence[Any] = ()) -> int:
@@ -44,10 +52,9 @@ def later(statement: str, params: Sequence[Any] = ()) -> int:
     db = database.obj
     if db.param == "?" or not db.in_transaction():
         run(statement, params)
-        _pending.queued += 1
-        _pending.sent = _pending.queued
-        return _pending.queued
-    _pending.statements.append(db.cursor().mogrify(_for_postgresql(statement), params))
+        _pending.sent = _pending.queued + 1
+    else:
+        _pending.statements.append(db.cursor().mogrify(_for_postgresql(statement), params))
     _pending.queued += 1
     return _pending.queued
 
@@ -78,11 +85,8 @@ def _send(db: Any, params: Sequence[Any], statement: str | None) -> Any:
         texts.append(cursor.mogrify(statement, params))  # may refuse a value: then nothing was sent
     _pending.statements.clear()
     _pending.sent = _pending.queued  # from here on the server has them, even should one fail
-    try:
-        with peewee.__exception_wrapper__:  # the driver's errors as peewee's, as execute_sql gives them
-            cursor.execute(b"; ".join(texts))
-    except (OperationalError, InterfaceError) as exc:
-        raise StoreError(f"database: {exc}") from exc
+    with store_faults(), peewee.__exception_wrapper__:  # the driver's errors as peewee's, then ours
+        cursor.execute(b"; ".join(texts))
     return cursor
 
 
