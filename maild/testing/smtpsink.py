@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import email
 import email.policy
 import socket
@@ -78,6 +80,7 @@ class SmtpSink:
         self._refused: list[Received] = []
         self._pending_failures: deque[str] = deque()
         self._always: str | None = None
+        self._answer_after = 0.0
 
     @property
     def port(self) -> int:
@@ -143,6 +146,10 @@ class SmtpSink:
         with self._cond:
             self._always = reply
 
+    def answer_slowly(self, seconds: float) -> None:
+        """Record each message at once but give its answer only `seconds` later, like a busy server."""
+        self._answer_after = seconds
+
     def accept(self) -> None:
         """Go back to accepting everything."""
         with self._cond:
@@ -193,4 +200,5 @@ class SmtpSink:
                 return reply
             self._messages.append(received)
             self._cond.notify_all()
+        await asyncio.sleep(self._answer_after)
         return "250 2.0.0 OK"
