@@ -314,22 +314,67 @@ def maild(config: Path, *args: str) -> str:
     return result.stdout
 
 
-# Runs one command and reports its wall time and wait4() figures as JSON in the file argv[1].
+# Runs one command and reports its wall time, exit code and figures as JSON in the file argv[1].
+# maild runs some steps in child processes, so memory and CPU are those of the whole process tree,
+# sampled every 20 ms: /proc/PID/task/TID/children finds the children, /proc/PID/stat their CPU
+# ticks, /proc/PID/smaps_rollup their proportional set size (PSS: a page shared by forked
+# processes counts once in the sum, not once per process). The top process's own CPU and peak RSS
+# come exactly from wait4().
 _LAUNCHER = """\
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, threading, time
+TICK = os.sysconf("SC_CLK_TCK")
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+def pss_kb(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+
+def children(pid):
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(child) for child in f.read().split()]
+    return found
+
 start = time.perf_counter()
 proc = subprocess.Popen(sys.argv[2:])
+known, cpu, peak, done = {proc.pid}, {}, [0], threading.Event()
+
+def sample():
+    while not done.is_set():
+        pss = 0
+        for pid in list(known):
+            try:
+                known.update(children(pid))
+                cpu[pid] = cpu_seconds(pid)
+                pss += pss_kb(pid)
+            except (OSError, ValueError, IndexError, StopIteration):
+                pass  # gone meanwhile: its last figures stay
+        peak[0] = max(peak[0], pss)
+        done.wait(0.02)
+
+sampler = threading.Thread(target=sample)
+sampler.start()
 _, status, usage = os.wait4(proc.pid, 0)
 wall = time.perf_counter() - start
-proc.returncode = os.waitstatus_to_exitcode(status)
+done.set()
+sampler.join()
+own_cpu = usage.ru_utime + usage.ru_stime
+children_cpu = sum(seconds for pid, seconds in cpu.items() if pid != proc.pid)
 with open(sys.argv[1], "w") as out:
-    json.dump({"wall": wall, "returncode": proc.returncode, "maxrss_kb": usage.ru_maxrss,
-               "cpu": usage.ru_utime + usage.ru_stime}, out)
+    json.dump({"wall": wall, "returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss,
+               "tree_pss_kb": peak[0], "processes": len(known),
+               "cpu": own_cpu + children_cpu}, out)
 """
 
 
 def run_measured(command: list[str], log: Path, figures: Path) -> dict:
-    """Run `command`; its wall time, exit code, CPU seconds and peak RSS (MB), from wait4().
+    """Run `command`; its wall time, exit code, CPU seconds of its process tree, its own peak RSS
+    (MB, wait4) and the peak of its whole tree's summed PSS (MB).
 
     Through a small launcher process: Linux carries the high-water RSS of the address space
     that a process exec()s from into its ru_maxrss, and a child forked from this process
@@ -340,6 +385,7 @@ def run_measured(command: list[str], log: Path, figures: Path) -> dict:
                        stderr=subprocess.STDOUT, env=child_env(), cwd=ROOT, check=True)
     result = json.loads(figures.read_text())
     result["rss_mb"] = result.pop("maxrss_kb") / 1024
+    result["tree_pss_mb"] = result.pop("tree_pss_kb") / 1024
     return result
 
 

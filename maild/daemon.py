@@ -15,8 +15,9 @@ import time
 from typing import Callable
 
 from .adapters.sdnotify import Notifier
-from .app import App, drain
+from .app import App
 from .errors import ImapError, StoreError
+from .steps import drain
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class Daemon:
             mailbox.ensure_processed_folder()
             fetch = self.app.fetch_step(mailbox)
             while not self._stop.is_set():
-                drain((fetch, self.app.process), self.app.clock, self._stop.is_set, self._progress)
+                drain((fetch, self.app.process), self.app.clock.now, self._stop.is_set, self._progress)
                 self._beat("mail")
                 if fetch.fetching:
                     mailbox.wait_for_mail(config.idle_timeout if config.idle else config.poll_interval,
@@ -130,7 +131,7 @@ class Daemon:
         while not self._stop.is_set():
             self._wake_outbox.clear()
             try:
-                drain((self.app.flush,), self.app.clock, self._stop.is_set, self._progress)
+                drain((self.app.flush,), self.app.clock.now, self._stop.is_set, self._progress)
             except StoreError as exc:
                 log.error("outbox: %s", exc)
             self._beat("outbox")

@@ -1,0 +1,124 @@
+"""A step drained in a process of its own, woken by the step before it.
+
+One interpreter runs one thread at a time: a step in a thread takes its turns from the mail
+loop, and an I/O-bound one (SMTP) waits for the lock after every answer. In a process of its own
+it runs on another core. Children are forked from multiprocessing's fork server, which has maild
+imported already, so a child costs milliseconds, not an interpreter start; each opens its own
+database connection. A child ends the moment maild does: killed, `maild once` leaves what a
+killed thread would.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import multiprocessing.forkserver
+import os
+import sys
+import threading
+from multiprocessing.connection import Connection, wait
+from types import TracebackType
+from typing import Any, Callable
+
+from .clock import Clock
+from .errors import MaildError
+from .steps import Step, drain
+from .store.db import open_database
+
+log = logging.getLogger(__name__)
+
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(["maild.workers", "maild.steps.flush"])
+
+
+def prepare() -> None:
+    """Start the fork server now, without waiting for it: it imports maild on another core while
+    this one goes on, and the first StepProcess then starts at once."""
+    multiprocessing.forkserver.ensure_running()
+
+
+class StepProcess:
+    """`with StepProcess(name, build, database_url, clock) as worker:` drains the step `build()`
+    makes in a child whenever `worker.wake()` is called, and a last time when the block ends; the
+    step's `total` comes back as `worker.total`, and a fault of the child is raised at the end of
+    the block. `build` travels to the child by pickle: a class or a partial of one."""
+
+    def __init__(self, name: str, build: Callable[[], Step], database_url: str, clock: Clock) -> None:
+        self._woken, self._waker = _context.Pipe(duplex=False)
+        self._answer, self._answering = _context.Pipe(duplex=False)
+        self._process = _context.Process(target=_serve, name=f"maild-{name}", daemon=True,
+                                         args=(build, database_url, clock, self._woken, self._answering,
+                                               logging.getLogger().getEffectiveLevel()))
+        self.total: Any = None
+
+    def __enter__(self) -> StepProcess:
+        self._process.start()
+        self._woken.close()  # the child's ends: closed here, so its death shows as end of file
+        self._answering.close()
+        return self
+
+    def wake(self) -> None:
+        self._waker.send(True)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._waker.send(False)  # the last round
+        self._waker.close()
+        outcome = self._answer.recv() if self._answer.poll(None) else None
+        self._process.join()
+        if exc_type is not None:
+            return
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if outcome is None:
+            raise MaildError(f"{self._process.name} ended with exit code {self._process.exitcode}")
+        self.total = outcome
+
+
+def _serve(build: Callable[[], Step], database_url: str, clock: Clock, wake: Connection,
+           answer: Connection, log_level: int) -> None:
+    _die_with_parent()
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        db = open_database(database_url)
+        step = build()
+        try:
+            while _next_round(wake):
+                drain((step,), clock.now)
+            drain((step,), clock.now)
+        finally:
+            db.close()
+        answer.send(getattr(step, "total"))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        answer.send(exc if _picklable(exc) else MaildError(f"{type(exc).__name__}: {exc}"))
+
+
+def _next_round(wake: Connection) -> bool:
+    """Block until woken; several wake-ups that came meanwhile make one round. False: the last."""
+    more = wake.recv()
+    while more and wake.poll():
+        more = wake.recv()
+    return more
+
+
+def _die_with_parent() -> None:
+    """A child ends the moment maild is gone, even mid-batch, as a thread of it would."""
+    parent = multiprocessing.parent_process()
+    assert parent is not None
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="maild-parent-watch", daemon=True).start()
+
+
+def _picklable(exc: BaseException) -> bool:
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any reason it cannot travel
+        return False
+    return True
