@@ -36,7 +36,11 @@ def decode_header_value(value: str | None, default_charset: str | None = None) -
     8-bit bytes, which the stdlib carries as surrogate escapes, are decoded
     with ``default_charset`` (typically the body's) through decode_bytes.
     """
-    text = _NEWLINES.sub(" ", _FOLD.sub("", value or ""))
+    if not value:
+        return ""
+    if value.isascii() and "=?" not in value and "\n" not in value and "\r" not in value:
+        return value  # most headers: nothing to unfold or decode
+    text = _NEWLINES.sub(" ", _FOLD.sub("", value))
     out: list[str] = []
     run: list[_Word] = []
     pos = 0
