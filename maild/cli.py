@@ -92,6 +92,9 @@ def _probe_database(config: Config) -> str:
 
 
 def cmd_once(config: Config, args: argparse.Namespace) -> int:
+    from . import workers
+
+    workers.prepare()  # its helper processes' server starts on another core while this one gets ready
     from .app import App
 
     app = App(config)

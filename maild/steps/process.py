@@ -55,6 +55,7 @@ class Process:
         helpdesk = config.helpdesk
         self.policy = MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                                  ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit))
+        self.total = 0  # mails taken since start, for `maild once` to report
 
     def run(self, now: datetime) -> int:
         """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
@@ -75,6 +76,7 @@ class Process:
             raise
         finally:
             inbound.unclaim(claimed)
+        self.total += len(claimed)
         return len(claimed)
 
     def _give_back(self, claimed: list[int]) -> None:
