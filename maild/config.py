@@ -47,6 +47,7 @@ class SmtpConfig:
     password_file: str | None = None
     ca_file: str | None = None
     timeout: int = 60
+    connections: int = 2
     retry_initial: int = 60
     retry_max: int = 3600
     give_up_after: int = 172800
@@ -203,6 +204,8 @@ def _validate(config: Config) -> None:
     for key in ("poll_interval", "idle_timeout", "batch_size", "timeout"):
         if getattr(config.imap, key) <= 0:
             raise ConfigError(f"imap.{key}", "expected a positive integer")
+    if config.smtp.connections < 1:
+        raise ConfigError("smtp.connections", "expected a positive integer")
     for key in ("max_attempts", "batch_size"):
         if getattr(config.processing, key) < 1:
             raise ConfigError(f"processing.{key}", "expected a positive integer")

@@ -1,5 +1,5 @@
-"""The flush step: due outbox rows → SMTP, a batch at a time over one connection, the answers
-recorded in one commit after the batch (or every RECORD_EVERY seconds of a slow one).
+"""The flush step: due outbox rows → SMTP, a batch at a time over `smtp.connections` connections,
+the answers recorded in one commit after the batch (or every RECORD_EVERY seconds of a slow one).
 
 Delivery is at-least-once: a crash after the server's 250 and before that commit sends those mails
 (at most BATCH) again once their lease runs out (store/outbox).
@@ -23,7 +23,7 @@ from ..store.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-BATCH = 50  # mails per SMTP connection
+BATCH = 50  # mails claimed per run, shared among the connections
 RECORD_EVERY = 10.0  # seconds: answers are committed at least this often, well inside the 5-minute lease
 
 
@@ -48,7 +48,7 @@ class Flush:
         self.total = FlushResult()  # since start, for `maild once` to report
 
     def run(self, now: datetime) -> int:
-        """Send one batch of due mail over one connection; returns how many mails got an answer
+        """Send one batch of due mail; returns how many mails got an answer
         that settles them for now. 0 also when the server refused the whole batch: the rest waits
         for its backoff instead of being tried again at once."""
         with transaction():
@@ -60,20 +60,30 @@ class Flush:
         return 0 if batch.retried and not batch.sent else len(claimed)
 
     async def _send_batch(self, claimed: list[Claimed], now: datetime, started: float) -> FlushResult:
-        """The answers are committed together, at the end of the batch or once RECORD_EVERY has
-        passed: a slow server must not keep sent mail unrecorded until its lease runs out."""
-        result, answered, last_record = FlushResult(), [], started
-        try:
-            async with SmtpSender(self.config) as smtp:
-                for row in claimed:
-                    answered.append((row, await smtp.send(row.raw, row.sender, list(row.recipients))))
-                    if time.monotonic() - last_record > RECORD_EVERY:
-                        result += self._record(answered, now, started)
-                        answered, last_record = [], time.monotonic()
-        except SmtpError as exc:
-            log.warning("%s; %d mail(s) stay queued", exc, len(claimed))
-            answered = [(row, TempFail(str(exc))) for row in claimed]
-        return result + self._record(answered, now, started)
+        """The batch goes out over `smtp.connections` connections at once, each its share: the
+        server reads one mail while the next is on its way. The answers are committed together,
+        at the end of the batch or once RECORD_EVERY has passed: a slow server must not keep sent
+        mail unrecorded until its lease runs out."""
+        answered: list[tuple[Claimed, Outcome]] = []
+        recorded, last_record = FlushResult(), started
+
+        async def send(share: list[Claimed]) -> None:
+            nonlocal recorded, last_record
+            try:
+                async with SmtpSender(self.config) as smtp:
+                    for row in share:
+                        answered.append((row, await smtp.send(row.raw, row.sender, list(row.recipients))))
+                        if time.monotonic() - last_record > RECORD_EVERY:
+                            recorded += self._record(answered, now, started)
+                            answered.clear()
+                            last_record = time.monotonic()
+            except SmtpError as exc:  # no connection: none of this share was tried
+                log.warning("%s; %d mail(s) stay queued", exc, len(share))
+                answered.extend((row, TempFail(str(exc))) for row in share)
+
+        connections = min(self.config.connections, len(claimed))
+        await asyncio.gather(*(send(claimed[i::connections]) for i in range(connections)))
+        return recorded + self._record(answered, now, started)
 
     def _record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, started: float) -> FlushResult:
         """One commit for these answers, at the run's time plus how long the batch took so far."""
