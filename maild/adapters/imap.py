@@ -17,6 +17,8 @@ from imapclient.exceptions import IMAPClientError
 from ..config import ImapConfig
 from ..errors import ImapError
 
+PIECE = 1 << 20  # bytes of a large mail per FETCH
+
 FOREIGN_ERRORS = (IMAPClientError, OSError, ssl.SSLError, socket.timeout)
 
 
@@ -88,10 +90,34 @@ class ImapMailbox:
             found = self.client.fetch(uids, ["RFC822.SIZE"])
         return {uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items()}
 
-    def fetch(self, uids: list[int]) -> dict[int, bytes]:
-        with translated("fetch"):
-            found = self.client.fetch(uids, ["BODY.PEEK[]"])
-        return {uid: data[b"BODY[]"] for uid, data in found.items() if b"BODY[]" in data}
+    def fetch(self, uids: list[int], sizes: dict[int, int]) -> dict[int, bytes]:
+        """The mails' bytes, by UID; a UID expunged meanwhile is missing. A mail larger than PIECE
+        comes a piece per round trip into one buffer: fetched whole, imaplib and imapclient hold
+        about three copies of it at once."""
+        whole = [uid for uid in uids if sizes.get(uid, 0) <= PIECE]
+        found: dict[int, bytes] = {}
+        if whole:
+            with translated("fetch"):
+                answer = self.client.fetch(whole, ["BODY.PEEK[]"])
+            found = {uid: data[b"BODY[]"] for uid, data in answer.items() if b"BODY[]" in data}
+        for uid in uids:
+            if sizes.get(uid, 0) > PIECE and (raw := self._fetch_in_pieces(uid)) is not None:
+                found[uid] = raw
+        return found
+
+    def _fetch_in_pieces(self, uid: int) -> bytes | None:
+        """RFC 3501 §6.4.5 partial fetch, until a piece comes back short; None if the mail
+        vanished on the way (half a mail must never be stored)."""
+        buffer = bytearray()
+        while True:
+            with translated("fetch"):
+                answer = self.client.fetch([uid], [f"BODY.PEEK[]<{len(buffer)}.{PIECE}>"])
+            piece = answer.get(uid, {}).get(f"BODY[]<{len(buffer)}>".encode())
+            if piece is None:
+                return None
+            buffer += piece
+            if len(piece) < PIECE:
+                return buffer  # type: ignore[return-value] - bytes-like all the way to the store
 
     def mark_processed(self, uids: list[int]) -> None:
         """Cosmetic, after the database commit: the cursor, not a flag, is the record."""

@@ -147,9 +147,10 @@ def _header_map(msg: Message, hint: str | None) -> Mapping[str, tuple[str, ...]]
 
 
 def _as_bytes(raw: object) -> bytes:
-    """Accept any bytes-like input (and str, for convenience)."""
-    if isinstance(raw, bytes):
-        return raw
+    """Accept any bytes-like input (and str, for convenience); a bytearray (a large mail as
+    fetched) is read as it is, not copied."""
+    if isinstance(raw, (bytes, bytearray)):
+        return raw  # type: ignore[return-value] - read only, like bytes
     if isinstance(raw, str):
         return to_bytes(raw)
     try:

@@ -43,8 +43,9 @@ class Fetch:
                 save_cursor(mailbox.name, mailbox.uidvalidity, last_uid, now)
             return 0
         taken = uids[:self.batch_size]  # if all of them vanish before FETCH, the cursor still passes them
-        group = first_fitting(mailbox.sizes(taken), BATCH_BYTES) or taken
-        raws = mailbox.fetch(group)
+        sizes = mailbox.sizes(taken)
+        group = first_fitting(sizes, BATCH_BYTES) or taken
+        raws = mailbox.fetch(group, sizes)
         if len(raws) < len(group):  # expunged by another client meanwhile: nothing left to fetch
             log.warning("%s: UIDs %s vanished before they could be fetched", mailbox.name,
                         sorted(set(group) - set(raws)))

@@ -20,14 +20,30 @@ LARGE = 1 << 20  # bytes; smaller mail is cheaper the plain way
 def write_raw(message_key: str, raw: bytes) -> None:
     """Store a mail's bytes; the caller inserted its inbound row in this transaction, so no other
     process writes the same key."""
-    if is_postgresql() and len(raw) > LARGE:
+    if len(raw) <= LARGE:
+        sql.run("INSERT INTO raw_mail (message_key, raw) VALUES (?, ?) ON CONFLICT (message_key) DO NOTHING",
+                (message_key, RawMail.raw.db_value(raw)))
+    elif is_postgresql():
         sql.flush()  # what was kept back goes first, in order
         cursor = database.obj.cursor()
         with sql.store_faults(), peewee.__exception_wrapper__:  # the driver's errors as peewee's, then ours
             cursor.copy_expert("COPY raw_mail (message_key, raw) FROM STDIN", _CopyRow(message_key, raw))
     else:
-        sql.run("INSERT INTO raw_mail (message_key, raw) VALUES (?, ?) ON CONFLICT (message_key) DO NOTHING",
-                (message_key, RawMail.raw.db_value(raw)))
+        _write_in_pieces(message_key, raw)
+
+
+def _write_in_pieces(message_key: str, raw: bytes) -> None:
+    """SQLite builds a bound blob's whole row in memory, twice the mail's size for a moment; a
+    zeroblob of the size takes no memory, and the bytes then go in LARGE at a time."""
+    found = sql.run("INSERT INTO raw_mail (message_key, raw) VALUES (?, zeroblob(?)) "
+                    "ON CONFLICT (message_key) DO NOTHING RETURNING rowid", (message_key, len(raw))).fetchone()
+    if found is None:
+        return
+    view = memoryview(raw)
+    with sql.store_faults(), peewee.__exception_wrapper__:
+        with database.obj.connection().blobopen("raw_mail", "raw", found[0]) as blob:
+            for start in range(0, len(view), LARGE):
+                blob.write(view[start:start + LARGE])
 
 
 def inline_limit() -> int:
