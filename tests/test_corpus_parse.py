@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from maild.parsing import ParsedMail, message_key, parse_mail
+from maild.parsing import ParsedMail, message_key, mime_tree, parse_mail
+from maild.parsing.multipart import parse_multipart
 
 from .corpus import CORPUS, require_corpus
 
@@ -120,3 +121,12 @@ def test_cjk_mail_decodes_to_clean_cjk_text(
           f"U+FFFD already in the source: {len(damaged_at_source)} {damaged_at_source}; failed: {failed}")
     assert judged >= 80
     assert len(clean) >= 0.95 * judged, failed
+
+
+def test_splitting_at_boundaries_reads_every_mail_as_the_full_parse_does(
+        parsed: dict[str, tuple[bytes, ParsedMail | Exception]], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mime_tree, "parse_multipart", lambda data, policy: None)
+    differ = [name for name, (raw, outcome) in parsed.items() if parse_mail(raw) != outcome]
+    split = sum(parse_multipart(raw, mime_tree.PARSER.parser.policy) is not None for raw, _ in parsed.values())
+    assert differ == []
+    assert split > 200  # the fast way is the common one for real multipart mail, not a rarity

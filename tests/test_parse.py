@@ -13,11 +13,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from maild.parsing import Address, message_key, normalise_message_id, parse_mail, strip_reply_prefixes
+from maild.parsing import Address, message_key, mime_tree, normalise_message_id, parse_mail, strip_reply_prefixes
 from maild.parsing.charset_labels import codec_for
 from maild.parsing.charsets import decode_bytes
 from maild.parsing.filenames import safe_filename
 from maild.parsing.header_decoding import decode_header_value
+from maild.parsing.multipart import parse_multipart
 
 # 镕, 喆 and 堃 are in GBK but not in GB2312: a strict GB2312 decoder fails on them.
 GBK_TEXT = "您好，朱镕基、王喆和李堃的账号无法登录系统，请帮忙处理。"
@@ -571,3 +572,50 @@ def test_a_from_header_of_white_space_is_read_like_any_other() -> None:
     # 20,000 spaces: a pattern that could match them in more than one way would take hours here.
     mail = parse_mail(b"From:\r\n" + b" " * 20_000 + b"x\r\nTo: support@example.com\r\n\r\nhello\r\n")
     assert mail.sender is not None and mail.sender.address == "" and mail.to[0].address == "support@example.com"
+
+
+# -- a multipart mail split at its boundaries reads as the stdlib's full parse reads it ----------
+
+def multipart_mail(body: str, subtype: str = "mixed", eol: str = "\r\n") -> bytes:
+    head = ["From: Alice <alice@customer.example>", "To: support@example.com", "Subject: parts",
+            "Message-ID: <parts@customer.example>", "MIME-Version: 1.0",
+            f'Content-Type: multipart/{subtype}; boundary="B1"', "", ""]
+    return (eol.join(head) + body.replace("\n", eol)).encode("utf-8")
+
+
+ATTACHMENT = base64.encodebytes(os.urandom(3000)).decode()
+TAKEN = {
+    "nested, with preamble and epilogue": multipart_mail(
+        "This is a multi-part message.\n--B1\nContent-Type: multipart/alternative; boundary=B2\n\npreamble\n"
+        "--B2\nContent-Type: text/plain; charset=utf-8\n\n您好，系统无法登录。\n--B2\nContent-Type: text/html\n\n"
+        "<p>hi</p>\n--B2--\ninner epilogue\n--B1\nContent-Type: application/octet-stream\n"
+        "Content-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=log.bin\n\n"
+        f"{ATTACHMENT}--B1--\nepilogue\n"),
+    "LF line ends": multipart_mail("--B1\nContent-Type: text/plain\n\nhello\n--B1--\n", eol="\n"),
+    "a lone CR before CRLF in the body": multipart_mail(
+        "--B1\nContent-Type: text/plain\n\nline one\r\nline two\n--B1--\n"),  # CR CR LF once in CRLF
+    "white space after a boundary": multipart_mail("--B1  \nContent-Type: text/plain\n\nhello\n--B1-- \n"),
+    "the boundary inside a line": multipart_mail("--B1\nContent-Type: text/plain\n\nsee --B1 here\n--B1--"),
+    "a part without headers": multipart_mail("--B1\n\njust text\n--B1--\n"),
+}
+DECLINED = {
+    "no closing boundary": multipart_mail("--B1\nContent-Type: text/plain\n\nhello\n"),
+    "two boundary lines in a row": multipart_mail("--B1\n--B1\nContent-Type: text/plain\n\nhello\n--B1--\n"),
+    "a digest": multipart_mail("--B1\n\nFrom: a@b.example\nSubject: one\n\nbody\n--B1--\n", subtype="digest"),
+    "an enclosed message": multipart_mail(
+        "--B1\nContent-Type: message/rfc822\n\nFrom: a@b.example\nSubject: inner\n\nbody\n--B1--\n"),
+    "no first boundary": multipart_mail("just text\n"),
+}
+
+
+@pytest.mark.parametrize("raw", TAKEN.values(), ids=TAKEN.keys())
+def test_a_plain_multipart_mail_is_split_at_its_boundaries_with_the_same_result(raw, monkeypatch) -> None:
+    assert parse_multipart(raw, mime_tree.PARSER.parser.policy) is not None
+    split = parse_mail(raw)
+    monkeypatch.setattr(mime_tree, "parse_multipart", lambda data, policy: None)
+    assert split == parse_mail(raw)
+
+
+@pytest.mark.parametrize("raw", DECLINED.values(), ids=DECLINED.keys())
+def test_a_multipart_mail_of_another_shape_takes_the_full_parse(raw) -> None:
+    assert parse_multipart(raw, mime_tree.PARSER.parser.policy) is None

@@ -14,6 +14,7 @@ from email.policy import Compat32
 
 from .charsets import to_bytes
 from .header_decoding import param_text
+from .multipart import parse_multipart
 
 
 class RawHeaderPolicy(Compat32):
@@ -48,6 +49,9 @@ FEED_CHUNK = 64 * 1024
 def parse_message(data: bytes) -> Message:
     """The whole MIME tree, fed in chunks: `parsebytes` would first decode the entire mail into
     one str, and a 10 MB attachment would then cost ten times its size in memory at once."""
+    split = parse_multipart(data, PARSER.parser.policy)
+    if split is not None:
+        return split
     parser = BytesFeedParser(policy=PARSER.parser.policy)
     view = memoryview(data)
     for start in range(0, len(view), FEED_CHUNK):

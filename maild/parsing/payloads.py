@@ -15,6 +15,7 @@ from io import BytesIO
 from .charsets import to_bytes
 from .header_decoding import decode_base64
 from .mime_tree import VERBATIM, main_value
+from .multipart import RAW_BODY
 
 _UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
 
@@ -30,15 +31,15 @@ def payload_bytes(part: Message) -> bytes:
     payload = getattr(part, "_payload", None)
     if not isinstance(payload, str):
         return b""
-    data = to_bytes(payload)
+    data = getattr(part, RAW_BODY, None) or to_bytes(payload)  # the same bytes, without a copy
     encoding = main_value(part, "content-transfer-encoding")
     if encoding == "base64":
         return _base64(data, payload)
     if encoding == "quoted-printable":
         return binascii.a2b_qp(data)
     if encoding in _UUENCODE:
-        return _stdlib_decoded(part) or data
-    return data
+        return _stdlib_decoded(part) or bytes(data)
+    return bytes(data)
 
 
 def attachment_bytes(part: Message) -> bytes:
