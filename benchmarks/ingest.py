@@ -1,6 +1,7 @@
 """Ingest throughput and memory: `maild once` against a plain imapclient + email baseline.
 
     python benchmarks/ingest.py [--mails 1000] [--large-mails 1000] [--database sqlite|postgresql] [--seed 1]
+                                [--repeat 3]
 
 Two mailboxes, one after the other, each of generated mail (mixed Chinese/English) in a private
 Dovecot: "mixed", about 15 KB a mail (the target figure), and "large", ~2 % of it with 1-10 MB
@@ -21,7 +22,7 @@ import json
 import sys
 import time
 
-from common import MB, MailSet, generate, rig, maild, maild_command, run_measured, verdict
+from common import MB, MailSet, generate, maild, maild_command, median, rig, run_measured, verdict
 
 from maild.testing.dovecot import PrivateDovecot
 
@@ -65,17 +66,37 @@ def main() -> int:
                         help="mails of the large-attachment mailbox (0: skip it)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each mailbox; the verdict is on the median (a shared machine is noisy)")
     args = parser.parse_args()
     ratio_target = RATIO_TARGETS[args.database]
     for profile, count in (("mixed", args.mails), ("large", args.large_mails)):
-        if count:
-            print(f"== {profile} mailbox, {args.database}")
-            measure(profile, count, args.database, args.seed, ratio_target if profile == "mixed" else None)
+        if not count:
+            continue
+        target = ratio_target if profile == "mixed" else None
+        runs = []
+        for run in range(1, args.repeat + 1):
+            print(f"== {profile} mailbox, {args.database}, run {run} of {args.repeat}")
+            runs.append(measure(profile, count, args.database, args.seed, target))
+            print()
+        if args.repeat > 1:
+            summarise(profile, runs, target)
             print()
     return 0
 
 
-def measure(profile: str, count: int, database: str, seed: int, ratio_target: float | None) -> None:
+def summarise(profile: str, runs: list[dict], ratio_target: float | None) -> None:
+    ratios = sorted(run["ratio"] for run in runs)
+    ratio = median(ratios)
+    memory = max(run["memory_mb"] for run in runs)
+    target = f"target >= {ratio_target}   {verdict(ratio >= ratio_target)}" if ratio_target else "(second figure)"
+    print(f"== {profile} mailbox over {len(runs)} runs")
+    print(f"{'ratio maild/baseline, median':32} {ratio:8.2f}   {target}   (runs: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"{'maild peak memory, highest':32} {memory:8.1f} MB   target < {RSS_TARGET_MB} MB   "
+          f"{verdict(memory < RSS_TARGET_MB)}")
+
+
+def measure(profile: str, count: int, database: str, seed: int, ratio_target: float | None) -> dict:
     """One mailbox: the baseline, then `maild once` into an empty store; prints the figures."""
     with rig("maild-bench-", database) as bench:
         scratch, dovecot, sink, config = bench.scratch, bench.dovecot, bench.sink, bench.config
@@ -127,6 +148,7 @@ def measure(profile: str, count: int, database: str, seed: int, ratio_target: fl
         print(f"{'sanity':32} CHECK: expected {mails.count} stored, {expected} tickets and acks")
     summary = output.strip().splitlines()
     print(f"{'maild said':32} {summary[-1] if summary else '(nothing)'}")
+    return {"ratio": ratio, "memory_mb": run["tree_pss_mb"]}
 
 
 if __name__ == "__main__":
