@@ -12,7 +12,7 @@ from ..store.inbound import FetchedMail, hold_mailbox, mailbox_cursor, save_curs
 
 log = logging.getLogger(__name__)
 
-BATCH_BYTES = 8 * 1024 * 1024  # bounds memory: a few large mails per round trip, not all
+BATCH_BYTES = 2 * 1024 * 1024  # bounds memory: imaplib holds about three copies of a FETCH answer
 
 
 class Fetch:
