@@ -14,7 +14,7 @@ from . import sql
 from .db import is_postgresql
 from .models import RawMail, database
 
-LARGE = 1 << 20  # bytes; smaller mail is cheaper the plain way
+LARGE = 1 << 18  # bytes; smaller mail is cheaper the plain way
 
 
 def write_raw(message_key: str, raw: bytes) -> None:
@@ -51,14 +51,15 @@ def inline_limit() -> int:
     return LARGE if is_postgresql() else 1 << 62
 
 
-def read_raw(message_key: str, size: int) -> bytes:
-    """A large mail's bytes, a slice of LARGE at a time."""
+def read_raw(message_key: str, size: int) -> bytearray:
+    """A large mail's bytes, a slice of LARGE at a time, into one buffer that is not copied again
+    (the parser reads a bytearray as it is)."""
     data = bytearray()
     for start in range(1, size + 1, LARGE):
         (part,) = sql.run("SELECT substring(raw from ? for ?) FROM raw_mail WHERE message_key = ?",
                           (start, LARGE, message_key)).fetchone()
         data += part
-    return bytes(data)
+    return data
 
 
 class _CopyRow:
