@@ -9,6 +9,8 @@ savepoint of their own. A fault quarantines that mail with its error, and the ne
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,9 +70,10 @@ class Process:
             parsed = [(stored, parsed_or_fault(stored)) for stored in inbound.load_batch(claimed)]
             with transaction():
                 mine = inbound.still_new([stored.id for stored, _ in parsed])
+                recent = self._recent_automatic_mails([mail for _, mail in parsed], now)
                 for stored, mail in parsed:
                     if stored.id in mine:
-                        self._process(stored, mail, now)
+                        self._process(stored, mail, recent, now)
         except StoreError:
             self._give_back(claimed)
             raise
@@ -87,12 +90,21 @@ class Process:
         except StoreError:
             pass  # the database is still away; the attempts stay counted
 
-    def _process(self, stored: StoredMail, mail: ParsedMail | Exception, now: datetime) -> None:
+    def _recent_automatic_mails(self, mails: Iterable[ParsedMail | Exception], now: datetime) -> Counter[str]:
+        """The rate limit's counts for every address this batch may answer, in one query; the
+        batch adds its own answers as they commit (see _process)."""
+        since = now - timedelta(seconds=self.config.screen.auto_reply_window)
+        addresses = {reply_address(mail).lower() for mail in mails if isinstance(mail, ParsedMail)}
+        return outbox.automatic_mails_since(addresses - {""}, since)
+
+    def _process(self, stored: StoredMail, mail: ParsedMail | Exception, recent: Counter[str],
+                 now: datetime) -> None:
         try:
             if isinstance(mail, Exception):
                 raise mail
             with savepoint():
-                self.handle(stored, mail, now)
+                answered = self.handle(stored, mail, now, recent)
+            recent.update(answered)  # only now: a mail rolled back answered nobody
         except StoreError:
             raise  # the database failed, not the mail: the batch is retried later
         except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
@@ -100,30 +112,37 @@ class Process:
             log.error("mail %s quarantined: %s", stored.id, fault)
             inbound.quarantine(stored.id, fault)
 
-    def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime) -> None:
+    def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime, recent: Counter[str]) -> list[str]:
+        """Decide and write one mail; returns the addresses it queued automatic mail to."""
         threads = tickets.tickets_for_message_ids(thread_ids(mail))
         tag = subject_tag(mail.subject)
         referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
-        outcome = decide(mail, self._facts(stored, mail, threads, referenced, now), self.policy)
-        self._apply(outcome, stored, referenced, now)
+        outcome = decide(mail, self._facts(stored, mail, threads, referenced, recent), self.policy)
+        return self._apply(outcome, stored, referenced, now)
 
     def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
-               referenced: dict[str, TicketRow], now: datetime) -> MailFacts:
+               referenced: dict[str, TicketRow], recent: Counter[str]) -> MailFacts:
         answer_to = reply_address(mail).lower()  # the key every answer is counted under
-        since = now - timedelta(seconds=self.config.screen.auto_reply_window)
-        recent = outbox.automatic_mails_since(answer_to, since) if answer_to else 0
         known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
-        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent)
+        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent[answer_to] if answer_to else 0)
 
     # -- carrying out the outcome ------------------------------------------------------------
 
     def _apply(self, outcome: MailOutcome, stored: StoredMail, referenced: dict[str, TicketRow],
-               now: datetime) -> None:
+               now: datetime) -> list[str]:
+        """Carry out the actions in order; returns the addresses automatic mail was queued to."""
         row = referenced[outcome.ticket] if outcome.ticket else None
         ticket = TicketRef(row.id, row.number) if row else None
+        answered: list[str] = []
         for action in outcome.actions:
-            ticket = self._apply_one(action, ticket, stored, now)
+            if isinstance(action, actions.QueueMail):
+                assert ticket is not None, "QueueMail needs a ticket"
+                if self._queue(ticket, action, now) and action.rate_key:
+                    answered.append(action.rate_key)
+            else:
+                ticket = self._apply_one(action, ticket, stored, now)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
+        return answered
 
     def _apply_one(self, action: actions.Action, ticket: TicketRef | None, stored: StoredMail,
                    now: datetime) -> TicketRef:
@@ -139,8 +158,6 @@ class Process:
                 tickets.add_event(ticket.id, now, kind, actor, detail)
             case actions.TouchTicket(status):
                 tickets.touch_ticket(ticket.id, now, status)
-            case actions.QueueMail():
-                self._queue(ticket, action, now)
             case _:
                 raise TypeError(f"no way to carry out {action!r}")
         return ticket
@@ -163,16 +180,19 @@ class Process:
             tickets.add_attachment(article_id, attachment.filename, attachment.content_type,
                                    len(attachment.payload), path)
 
-    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, now: datetime) -> None:
-        """Queue the mail once per dedupe key, and show it on the ticket's thread."""
+    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, now: datetime) -> bool:
+        """Queue the mail once per dedupe key, and show it on the ticket's thread; False when
+        that key was queued before."""
         helpdesk = self.config.helpdesk
         notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)
         outbound_id = outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                                      kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                      now=now, ticket_id=ticket.id, rate_key=queued.rate_key)
-        if outbound_id is not None:
-            tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
-                                notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
+        if outbound_id is None:
+            return False
+        tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
+                            notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
+        return True
 
 
 def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
