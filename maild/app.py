@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from . import workers
 from .adapters.imap import ImapMailbox
 from .clock import Clock, SystemClock
 from .config import Config
@@ -17,7 +18,6 @@ from .steps.flush import Flush, FlushResult
 from .steps.process import Process
 from .store.attachments import AttachmentStore
 from .store.db import open_database
-from . import workers
 from .workers import StepProcess
 
 log = logging.getLogger(__name__)

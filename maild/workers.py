@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import pickle
 import sys
 import threading
 from multiprocessing.connection import Connection, wait
@@ -25,8 +26,6 @@ from .clock import Clock
 from .errors import MaildError
 from .steps import Step, drain
 from .store.db import open_database
-
-log = logging.getLogger(__name__)
 
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["maild.workers", "maild.app"])
@@ -71,11 +70,11 @@ class StepProcess:
         return self
 
     def wake(self) -> None:
-        self._waker.send(True)
+        self._send(True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._waker.send(False)  # the last round
+        self._send(False)  # the last round
         self._waker.close()
         outcome = self._answer.recv() if self._answer.poll(None) else None
         self._process.join()
@@ -86,6 +85,13 @@ class StepProcess:
         if outcome is None:
             raise MaildError(f"{self._process.name} ended with exit code {self._process.exitcode}")
         self.total = outcome
+
+
+    def _send(self, more: bool) -> None:
+        try:
+            self._waker.send(more)
+        except OSError:  # the child is gone: its fault, or its exit code, is raised at the end
+            pass
 
 
 def _serve(build: Callable[[], Step], database_url: str, clock: Clock, wake: Connection,
@@ -130,8 +136,6 @@ def _die_with_parent() -> None:
 
 
 def _picklable(exc: BaseException) -> bool:
-    import pickle
-
     try:
         pickle.loads(pickle.dumps(exc))
     except Exception:  # noqa: BLE001 - any reason it cannot travel

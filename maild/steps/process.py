@@ -94,8 +94,7 @@ class Process:
         """The rate limit's counts for every address this batch may answer, in one query; the
         batch adds its own answers as they commit (see _process)."""
         since = now - timedelta(seconds=self.config.screen.auto_reply_window)
-        addresses = {reply_address(mail).lower() for mail in mails if isinstance(mail, ParsedMail)}
-        return outbox.automatic_mails_since(addresses - {""}, since)
+        return outbox.automatic_mails_since({answer_key(mail) for mail in mails} - {""}, since)
 
     def _process(self, stored: StoredMail, mail: ParsedMail | Exception, recent: Counter[str],
                  now: datetime) -> None:
@@ -122,7 +121,7 @@ class Process:
 
     def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
                referenced: dict[str, TicketRow], recent: Counter[str]) -> MailFacts:
-        answer_to = reply_address(mail).lower()  # the key every answer is counted under
+        answer_to = answer_key(mail)
         known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
         return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent[answer_to] if answer_to else 0)
 
@@ -193,6 +192,15 @@ class Process:
         tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
                             notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
         return True
+
+
+def answer_key(mail: ParsedMail | Exception) -> str:
+    """The address every automatic answer to this mail is counted under; "" for none. A mail that
+    cannot say is left to its own turn, where the same fault quarantines it alone."""
+    try:
+        return reply_address(mail).lower() if isinstance(mail, ParsedMail) else ""
+    except Exception:  # noqa: BLE001 - see above
+        return ""
 
 
 def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
