@@ -21,21 +21,48 @@ MAILS = 150
 
 
 def maild(config_file: Path, *args: str) -> subprocess.Popen:
+    """maild in a process group of its own, as systemd gives it a control group."""
     return subprocess.Popen([sys.executable, "-m", "maild", "-c", str(config_file), *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def kill_when(process: subprocess.Popen, ready, timeout: float = 60) -> bool:
-    """SIGKILL the process as soon as `ready()` holds; False if it finished first."""
+def kill_when(process: subprocess.Popen, ready, timeout: float = 60, whole_group: bool = True) -> bool:
+    """SIGKILL maild (all its processes, as a crash of the service would, or only the first) as
+    soon as `ready()` holds; False if it finished first."""
     deadline = time.monotonic() + timeout
     while process.poll() is None and time.monotonic() < deadline:
         if ready():
-            os.kill(process.pid, signal.SIGKILL)
+            if whole_group:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                os.kill(process.pid, signal.SIGKILL)
             process.wait()
             return True
         time.sleep(0.002)
     process.wait()
     return False
+
+
+def group_ended(process: subprocess.Popen, timeout: float = 10) -> bool:
+    """True once no process of maild's group runs any more (a zombie waiting to be reaped has ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not running_in_group(process.pid):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def running_in_group(group: int) -> list[int]:
+    running = []
+    for entry in Path("/proc").iterdir():
+        try:
+            state, _parent, pgrp = (entry / "stat").read_text().rpartition(")")[2].split()[:3]
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+        if int(pgrp) == group and state != "Z":
+            running.append(int(entry.name))
+    return running
 
 
 def test_sigkill_mid_batch_loses_nothing_and_queues_one_ack_per_ticket(config_file, database_url, dovecot,
@@ -78,7 +105,9 @@ def test_mail_in_flight_when_its_sender_dies_goes_again_after_the_lease_and_only
                         for n in range(10))
     smtp_sink.answer_slowly(0.2)
     open_database(database_url)
-    assert kill_when(maild(config_file, "once"), lambda: len(smtp_sink.messages) >= 3)
+    killed = maild(config_file, "once")
+    assert kill_when(killed, lambda: len(smtp_sink.messages) >= 3)
+    assert group_ended(killed)
     taken = set(acks_by_recipient(smtp_sink))
     smtp_sink.answer_slowly(0)
 
@@ -91,6 +120,19 @@ def test_mail_in_flight_when_its_sender_dies_goes_again_after_the_lease_and_only
     acks = acks_by_recipient(smtp_sink)
     assert len(acks) == 10
     assert {to for to, count in acks.items() if count > 1} <= taken
+
+
+def test_a_killed_maild_leaves_none_of_its_processes_behind(config_file, database_url, dovecot,
+                                                            smtp_sink) -> None:
+    dovecot.append_many(customer_mail(subject=f"Problem {n}", sender=f"user{n}@customer.example")
+                        for n in range(10))
+    smtp_sink.answer_slowly(0.2)
+    open_database(database_url)
+    killed = maild(config_file, "once")
+    assert kill_when(killed, lambda: len(smtp_sink.messages) >= 1, whole_group=False)  # the first process only
+    sent_when_killed = len(smtp_sink.messages)
+    assert group_ended(killed), "a helper process outlived maild"
+    assert len(smtp_sink.messages) <= sent_when_killed + 1  # at most the one already on the wire
 
 
 def finish(process: subprocess.Popen) -> None:
