@@ -156,9 +156,22 @@ class ImapMailbox:
 
     def _announced_meanwhile(self) -> bool:
         """Did the server announce new mail (EXISTS) in answer to an earlier command, or before
-        its "+ idling"? imaplib files such lines away, and IDLE would not repeat them."""
+        its "+ idling"? imaplib files such lines away, and IDLE would not repeat them. Or right
+        after "+ idling", in the same packet: imaplib then holds the line in its read buffer,
+        where idle_check, which polls the socket, would never look."""
         pending = self.client._imap.untagged_responses  # imapclient exposes no public view
-        return bool(pending.pop("EXISTS", None) or pending.pop("RECENT", None))
+        return bool(pending.pop("EXISTS", None) or pending.pop("RECENT", None)) or self._line_buffered()
+
+    def _line_buffered(self) -> bool:
+        sock = self.client.socket()
+        timeout = sock.gettimeout()
+        sock.setblocking(False)  # peek must not wait for the socket: only what is read already counts
+        try:
+            return bool(self.client._imap.file.peek(1))
+        except OSError:  # nothing buffered and nothing to read (SSL says so with an error)
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     def _idle(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
         deadline = time.monotonic() + timeout
