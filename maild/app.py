@@ -56,11 +56,12 @@ class App:
         A step per process, each on a core of its own as far as there are cores: this one fetches
         and wakes the processing, which wakes the sending (an interpreter runs one thread at a time,
         so threads would take turns)."""
-        workers.prepare()
         url = self.config.database.url
+        self.db.close()  # the children are forked from this process: none may inherit its connection
         with StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock) as flush:
             with StepProcess(Process.name, partial(processing, self.config), url, self.clock,
                              wakes=flush) as process:
+                self.db.connect()
                 with self.mailbox() as mailbox:
                     mailbox.ensure_processed_folder()
                     fetch = self.fetch_step(mailbox)

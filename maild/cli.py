@@ -1,21 +1,21 @@
-"""The `maild` command line. Exit codes: 0 ok, 1 a fault at run time, 2 a configuration error."""
+"""The `maild` command line. Exit codes: 0 ok, 1 a fault at run time, 2 a configuration error.
+
+Each command imports what it needs itself, so a command that reads the store does not load
+Jinja2, asyncio and the IMAP and SMTP clients."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
 from datetime import datetime, tzinfo
+from types import ModuleType
 from typing import Any, Callable
 
 from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, MaildError
-from .outgoing.templates import KINDS, renderer_for
-from .store import queries
-from .store.db import open_database, redact
 
 DEFAULT_CONFIG = "/etc/maild/maild.toml"
 
@@ -66,8 +66,11 @@ def emit(data: Any, as_json: bool, text: Callable[[Any], str]) -> None:
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
+    import asyncio
+
     from .adapters.imap import probe as imap_probe
     from .adapters.smtp import probe as smtp_probe
+    from .outgoing.templates import KINDS, renderer_for
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
@@ -86,15 +89,14 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
 
 def _probe_database(config: Config) -> str:
+    from .store.db import open_database, redact
+
     db = open_database(config.database.url)
     db.close()
     return f"{redact(config.database.url)} ok"
 
 
 def cmd_once(config: Config, args: argparse.Namespace) -> int:
-    from . import workers
-
-    workers.prepare()  # its helper processes' server starts on another core while this one gets ready
     from .app import App
 
     app = App(config)
@@ -120,12 +122,17 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(config: Config) -> None:
+def _store(config: Config) -> ModuleType:
+    """Open the store for a command that reads it; returns the module of its read-only views."""
+    from .store import queries
+    from .store.db import open_database
+
     open_database(config.database.url)
+    return queries
 
 
 def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
-    _open(config)
+    queries = _store(config)
     rows = queries.list_tickets(args.status)
     emit(rows, args.json, lambda rows: "\n".join(
         f"{t['number']}  {t['status']:<11} {t['customer']:<32} {t['messages']:>3}  {t['subject']}"
@@ -134,7 +141,7 @@ def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_show(config: Config, args: argparse.Namespace) -> int:
-    _open(config)
+    queries = _store(config)
     ticket = queries.ticket_detail(args.number.upper())
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
@@ -166,7 +173,7 @@ def format_ticket(t: dict[str, Any], zone: tzinfo) -> str:
 def cmd_quarantine(config: Config, args: argparse.Namespace) -> int:
     from .steps.process import quarantined
 
-    _open(config)
+    _store(config)
     emit(quarantined(), args.json, lambda rows: "\n".join(
         f"{q['id']:>6}  {q['fetched_at']}  attempts {q['attempts']}  from {q['from']}  {q['subject']}\n"
         f"        {q['error']}" for q in rows) or "nothing in quarantine")
@@ -176,7 +183,7 @@ def cmd_quarantine(config: Config, args: argparse.Namespace) -> int:
 def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
     from .steps.process import requeue
 
-    _open(config)
+    _store(config)
     if not requeue(args.id):
         print(f"maild: mail {args.id} is not in quarantine", file=sys.stderr)
         return 1
@@ -186,7 +193,7 @@ def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
-    _open(config)
+    queries = _store(config)
     emit(queries.outbox(), args.json, lambda rows: "\n".join(
         f"{o['id']:>6}  {o['status']:<7} {o['kind']:<5} to {o['to']}  attempts {o['attempts']}  "
         f"{o['ticket'] or ''}  {o['last_error'] or ''}" for o in rows) or "outbox empty")
@@ -194,7 +201,7 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
-    _open(config)
+    queries = _store(config)
     emit(queries.status(), args.json, format_status)
     return 0
 

@@ -2,9 +2,10 @@
 
 One interpreter runs one thread at a time: a step in a thread takes its turns from the mail
 loop, and an I/O-bound one (SMTP) waits for the lock after every answer. In a process of its own
-it runs on another core. Children are forked from multiprocessing's fork server, which has maild
-imported already, so a child costs milliseconds, not an interpreter start; each opens its own
-database connection. A child ends the moment maild does: killed, `maild once` leaves what a
+it runs on another core. Children are forked from maild itself, which has everything loaded by
+then, so a child costs milliseconds and no second interpreter imports maild; they are forked
+while maild holds no connection (a connection shared by two processes would be used by both)
+and each opens its own. A child ends the moment maild does: killed, `maild once` leaves what a
 killed thread would.
 """
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import pickle
 import sys
@@ -27,8 +27,7 @@ from .errors import MaildError
 from .steps import Step, drain
 from .store.db import open_database
 
-_context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["maild.workers", "maild.app"])
+_context = multiprocessing.get_context("fork")
 
 
 def tune_garbage_collector() -> None:
@@ -39,17 +38,11 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def prepare() -> None:
-    """Start the fork server now, without waiting for it: it imports maild on another core while
-    this one goes on, and the first StepProcess then starts at once."""
-    multiprocessing.forkserver.ensure_running()
-
-
 class StepProcess:
     """`with StepProcess(name, build, database_url, clock) as worker:` drains the step `build()`
     makes in a child whenever `worker.wake()` is called, and a last time when the block ends; the
     step's `total` comes back as `worker.total`, and a fault of the child is raised at the end of
-    the block. `build` travels to the child by pickle: a class or a partial of one. With `wakes`,
+    the block. `build` is called in the child once its store is open. With `wakes`,
     each piece of work the step does wakes that worker, the next step down the line (whose block
     must enclose this one's, so it takes its last round after this one's)."""
 
