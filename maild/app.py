@@ -69,4 +69,5 @@ class App:
         return RoundResult(fetch.stored, process.total, flush.total)
 
     def close(self) -> None:
+        self.flush.close()
         self.db.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from maild.steps.flush import BATCH
 from maild.store import queries
 
 from .mails import customer_mail
@@ -59,3 +60,29 @@ def test_a_mail_never_accepted_is_given_up_after_the_configured_time(app, doveco
     clock.advance(timedelta(days=3))
     app.once()
     assert queries.status()["outbox"]["failed"] == 1
+
+
+def _queue_acknowledgements(app, dovecot, smtp_sink, count: int) -> None:
+    """`count` new tickets whose acknowledgements wait in the outbox (the server was down)."""
+    smtp_sink.stop()
+    dovecot.append_many(customer_mail(sender=f"customer{i}@customer.example") for i in range(count))
+    app.once()
+    smtp_sink.start()
+
+
+def test_batch_after_batch_goes_over_the_same_connections(app, dovecot, smtp_sink, clock) -> None:
+    _queue_acknowledgements(app, dovecot, smtp_sink, 2 * BATCH + 10)
+    clock.advance(timedelta(minutes=2))
+    app.once()
+    received = smtp_sink.wait_for(2 * BATCH + 10)
+    assert len({mail.peer for mail in received}) == app.config.smtp.connections
+
+
+def test_a_connection_the_server_closed_between_batches_is_opened_again(app, dovecot, smtp_sink, clock) -> None:
+    _queue_acknowledgements(app, dovecot, smtp_sink, BATCH + 10)
+    clock.advance(timedelta(minutes=2))
+    assert app.flush.run(clock.now()) == BATCH
+    smtp_sink.restart()  # drops the connections kept for the next batch
+    assert app.flush.run(clock.now()) == 10
+    assert len(smtp_sink.wait_for(BATCH + 10)) == BATCH + 10
+    assert queries.status()["outbox"] == {"queued": 0, "sent": BATCH + 10, "failed": 0}

@@ -1,4 +1,4 @@
-"""aiosmtplib adapter: one connection per flush, each mail → Sent | TempFail | PermFail.
+"""aiosmtplib adapter: a connection that sends mail after mail, each → Sent | TempFail | PermFail.
 
 Foreign exceptions are translated here and nowhere else. TLS certificates are verified;
 "none" is plaintext only because the admin wrote it, never as a fallback.
@@ -43,6 +43,16 @@ class SmtpSender:
         self._client: aiosmtplib.SMTP | None = None
 
     async def __aenter__(self) -> "SmtpSender":
+        return await self.open()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    async def open(self) -> "SmtpSender":
         c = self.config
         client = aiosmtplib.SMTP(
             hostname=c.host, port=c.port, timeout=c.timeout,
@@ -60,7 +70,7 @@ class SmtpSender:
         self._client = client
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def close(self) -> None:
         client, self._client = self._client, None
         if client is None:
             return

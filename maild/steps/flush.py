@@ -46,18 +46,49 @@ class Flush:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
         self.total = FlushResult()  # since start, for `maild once` to report
+        # While batches follow each other, their connections stay open: a connection and its
+        # greeting, EHLO and QUIT per batch cost as much as sending a few of its mails.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: dict[int, SmtpSender] = {}
 
     def run(self, now: datetime) -> int:
         """Send one batch of due mail; returns how many mails got an answer
         that settles them for now. 0 also when the server refused the whole batch: the rest waits
-        for its backoff instead of being tried again at once."""
+        for its backoff instead of being tried again at once. A run that returns 0 closes the
+        connections."""
         with transaction():
             claimed = outbox.claim_due(now, BATCH)
         if not claimed:
+            self.close()
             return 0
-        batch = asyncio.run(self._send_batch(claimed, now, time.monotonic()))
+        self._loop = self._loop or asyncio.new_event_loop()
+        batch = self._loop.run_until_complete(self._send_batch(claimed, now, time.monotonic()))
         self.total += batch
-        return 0 if batch.retried and not batch.sent else len(claimed)
+        if batch.retried and not batch.sent:
+            self.close()
+            return 0
+        return len(claimed)
+
+    def close(self) -> None:
+        """Quit the connections kept open between batches."""
+        if self._loop is None:
+            return
+        connections, self._connections = list(self._connections.values()), {}
+
+        async def quit_all() -> None:
+            await asyncio.gather(*(smtp.close() for smtp in connections))
+
+        self._loop.run_until_complete(quit_all())
+        self._loop.close()
+        self._loop = None
+
+    async def _connection(self, number: int) -> SmtpSender:
+        """The batch's `number`th connection: the one kept from the batch before, unless the server
+        has closed it meanwhile (a server that closes it mid-batch costs that share a retry)."""
+        smtp = self._connections.get(number)
+        if smtp is None or not smtp.connected:
+            smtp = self._connections[number] = await SmtpSender(self.config).open()
+        return smtp
 
     async def _send_batch(self, claimed: list[Claimed], now: datetime, started: float) -> FlushResult:
         """The batch goes out over `smtp.connections` connections at once, each its share: the
@@ -67,22 +98,22 @@ class Flush:
         answered: list[tuple[Claimed, Outcome]] = []
         recorded, last_record = FlushResult(), started
 
-        async def send(share: list[Claimed]) -> None:
+        async def send(number: int, share: list[Claimed]) -> None:
             nonlocal recorded, last_record
             try:
-                async with SmtpSender(self.config) as smtp:
-                    for row in share:
-                        answered.append((row, await smtp.send(row.raw, row.sender, list(row.recipients))))
-                        if time.monotonic() - last_record > RECORD_EVERY:
-                            recorded += self._record(answered, now, started)
-                            answered.clear()
-                            last_record = time.monotonic()
+                smtp = await self._connection(number)
+                for row in share:
+                    answered.append((row, await smtp.send(row.raw, row.sender, list(row.recipients))))
+                    if time.monotonic() - last_record > RECORD_EVERY:
+                        recorded += self._record(answered, now, started)
+                        answered.clear()
+                        last_record = time.monotonic()
             except SmtpError as exc:  # no connection: none of this share was tried
                 log.warning("%s; %d mail(s) stay queued", exc, len(share))
                 answered.extend((row, TempFail(str(exc))) for row in share)
 
         connections = min(self.config.connections, len(claimed))
-        await asyncio.gather(*(send(claimed[i::connections]) for i in range(connections)))
+        await asyncio.gather(*(send(i, claimed[i::connections]) for i in range(connections)))
         return recorded + self._record(answered, now, started)
 
     def _record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, started: float) -> FlushResult:

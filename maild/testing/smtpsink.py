@@ -34,6 +34,7 @@ class Received:
     rcpt_tos: tuple[str, ...]
     data: bytes
     at: float = 0.0  # time.monotonic() when the sink took it, for latency figures
+    peer: tuple[str, int] | None = None  # the client's end of the connection it came over
 
     @property
     def message(self) -> EmailMessage:
@@ -191,6 +192,7 @@ class SmtpSink:
             rcpt_tos=tuple(envelope.rcpt_tos),
             data=bytes(envelope.original_content or b""),
             at=time.monotonic(),
+            peer=tuple(session.peer) if session.peer else None,
         )
         with self._cond:
             reply = self._pending_failures.popleft() if self._pending_failures else self._always
