@@ -71,10 +71,10 @@ def _queue_acknowledgements(app, dovecot, smtp_sink, count: int) -> None:
 
 
 def test_batch_after_batch_goes_over_the_same_connections(app, dovecot, smtp_sink, clock) -> None:
-    _queue_acknowledgements(app, dovecot, smtp_sink, 2 * BATCH + 10)
+    _queue_acknowledgements(app, dovecot, smtp_sink, BATCH + 10)
     clock.advance(timedelta(minutes=2))
     app.once()
-    received = smtp_sink.wait_for(2 * BATCH + 10)
+    received = smtp_sink.wait_for(BATCH + 10)
     assert len({mail.peer for mail in received}) == app.config.smtp.connections
 
 
