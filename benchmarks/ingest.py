@@ -100,6 +100,7 @@ def measure(profile: str, count: int, database: str, seed: int, ratio_target: fl
     """One mailbox: the baseline, then `maild once` into an empty store; prints the figures."""
     with rig("maild-bench-", database) as bench:
         scratch, dovecot, sink, config = bench.scratch, bench.dovecot, bench.sink, bench.config
+        attachments = bench.state / "attachments"
 
         mails = MailSet()
         t = time.perf_counter()
@@ -121,8 +122,7 @@ def measure(profile: str, count: int, database: str, seed: int, ratio_target: fl
             print(f"maild once exited {run['returncode']}:\n{output[-3000:]}")
         status = json.loads(maild(config, "status", "--json"))
         sink_got = len(sink.messages)
-        attachment_files = sum(1 for p in (scratch / "state" / "attachments").rglob("*") if p.is_file()) \
-            if (scratch / "state" / "attachments").exists() else 0
+        attachment_files = sum(1 for p in attachments.rglob("*") if p.is_file()) if attachments.exists() else 0
 
     base_rate = base["mails"] / base["wall"]
     maild_rate = mails.count / run["wall"]
