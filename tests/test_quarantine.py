@@ -53,6 +53,19 @@ def test_the_daemon_goes_on_after_a_quarantined_mail(app_with_broken_template, d
     assert [t["customer"] for t in queries.list_tickets()] == ["li@kehu.example.cn"]
 
 
+def test_the_mails_of_its_batch_get_one_ticket_and_one_ack_each_in_order(app_with_broken_template, dovecot,
+                                                                          smtp_sink) -> None:
+    dovecot.append(customer_mail(subject="系统无法登录", body="请处理", sender="li@kehu.example.cn"))
+    dovecot.append(customer_mail())  # English: its acknowledgement's template is broken
+    dovecot.append(customer_mail(subject="导出报表失败", body="请处理", sender="wang@kehu.example.cn"))
+    app_with_broken_template.once()
+    assert [entry["from"] for entry in quarantined()] == ["alice@customer.example"]
+    tickets = sorted(queries.list_tickets(), key=lambda t: t["number"])
+    assert [t["customer"] for t in tickets] == ["li@kehu.example.cn", "wang@kehu.example.cn"]
+    assert [t["number"][-3:] for t in tickets] == ["001", "002"]  # no number lost to the failed mail
+    assert sorted(m.rcpt_tos for m in smtp_sink.wait_for(2)) == [("li@kehu.example.cn",), ("wang@kehu.example.cn",)]
+
+
 def test_requeue_replays_a_quarantined_mail_after_the_fix(app_with_broken_template, broken_templates, dovecot,
                                                          smtp_sink) -> None:
     dovecot.append(customer_mail())
