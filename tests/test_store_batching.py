@@ -1,4 +1,4 @@
-"""Statements sent together (PostgreSQL) still fail and roll back one mail at a time."""
+"""Statements sent together (PostgreSQL) still fail and roll back one mail at a time; what the store keeps, it keeps cheaply."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import pytest
 from peewee import IntegrityError
 
 from maild.store import sql
+from maild.store.blobs import write_raw
 from maild.store.db import open_database, savepoint, transaction
+from maild.store.models import database
+from maild.testing.postgres import scratch_schema
 
 
 def serials() -> list[tuple]:
@@ -90,3 +93,12 @@ def test_a_value_the_driver_refuses_fails_only_its_part(database_url) -> None:
         with savepoint():
             keep_back("20261126", 1)
     assert serials() == ([] if refused else [("20261125", 1)]) + [("20261126", 1)]
+
+
+def test_postgresql_compresses_stored_mail_with_lz4() -> None:
+    with scratch_schema() as url:
+        open_database(url)
+        with transaction():
+            write_raw("<big@example.com>", b"Subject: x\r\n\r\n" + b"the same line again\r\n" * 500)
+        assert sql.rows("SELECT pg_column_compression(raw) FROM raw_mail") == [("lz4",)]
+        database.obj.close()

@@ -6,7 +6,7 @@ import itertools
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
@@ -88,8 +88,23 @@ def _connect(url: str) -> Database:
         except ImportError as exc:
             raise StoreError("PostgreSQL needs psycopg2: pip install 'maild[postgresql]'") from exc
         params = parse_url(url)
-        return PostgresqlDatabase(params.pop("database"), **params)
+        return _Postgresql(params.pop("database"), **params)
     raise StoreError(f"unsupported database url {redact(url)}")
+
+
+class _Postgresql(PostgresqlDatabase):
+    def _initialize_connection(self, conn: Any) -> None:
+        """Values over 2 KB (every stored mail, most acknowledgements) are compressed by the
+        server; its default, pglz, took a fifth of its CPU while maild ingested. lz4 (PostgreSQL
+        14 and later) compresses as well for mail at a fraction of that; an older server, or
+        one built without it, keeps pglz."""
+        import psycopg2
+
+        with conn.cursor() as cursor:
+            try:
+                cursor.execute("SET default_toast_compression = 'lz4'")
+            except psycopg2.Error:
+                pass  # autocommit: the failed SET leaves nothing behind
 
 
 def redact(url: str) -> str:
