@@ -7,11 +7,11 @@ from datetime import date
 
 from maild.rules.tickets import ticket_number
 from maild.store.db import open_database, transaction
-from maild.store.tickets import next_serial
+from maild.store.tickets import next_ticket
 
 
 def next_ticket_number(day: date) -> str:
-    return ticket_number(day, next_serial(day))
+    return ticket_number(day, next_ticket(day).serial)
 
 
 def test_number_is_ts_date_and_three_digit_serial() -> None:

@@ -179,9 +179,10 @@ class Process:
         return ticket
 
     def _open(self, action: actions.OpenTicket, now: datetime) -> TicketRef:
-        number = ticket_number(action.day, tickets.next_serial(action.day))
+        reserved = tickets.next_ticket(action.day)
+        number = ticket_number(action.day, reserved.serial)
         ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
-                                        action.language, now)
+                                        action.language, now, reserved.id)
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
                               action.intake_body, action.received_at, now)
         return TicketRef(ticket_id, number)

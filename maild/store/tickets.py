@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Iterable
 
 from . import sql
+from .db import is_postgresql
 from .models import Article, Event, Intake, StoredAttachment, Ticket
 from .sql import later, marks, rows, run, utc
 
@@ -47,17 +48,35 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
 
 # -- writes -----------------------------------------------------------------------------------
 
-def next_serial(day: date) -> int:
-    """Bump the day's serial atomically: two processes can never get the same number."""
-    return run("INSERT INTO ticket_serial (day, last) VALUES (?, 1) "
-               "ON CONFLICT (day) DO UPDATE SET last = ticket_serial.last + 1 RETURNING last",
-               (f"{day:%Y%m%d}",)).fetchone()[0]
+@dataclass(frozen=True)
+class NextTicket:
+    serial: int  # the day's next serial, for the ticket's number
+    id: int | None  # PostgreSQL: the id the ticket will have, drawn in the same round trip
+
+
+_NEXT_SERIAL = ("INSERT INTO ticket_serial (day, last) VALUES (?, 1) "
+                "ON CONFLICT (day) DO UPDATE SET last = ticket_serial.last + 1 RETURNING last")
+
+
+def next_ticket(day: date) -> NextTicket:
+    """Bump the day's serial atomically: two processes can never get the same number. On
+    PostgreSQL the ticket's id comes with it, so the ticket row need not wait for an answer."""
+    key = (f"{day:%Y%m%d}",)
+    if is_postgresql():
+        serial, ticket_id = run(_NEXT_SERIAL + ", nextval(pg_get_serial_sequence('ticket', 'id'))", key).fetchone()
+        return NextTicket(serial, ticket_id)
+    return NextTicket(run(_NEXT_SERIAL, key).fetchone()[0], None)
 
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
-                now: datetime) -> int:
-    return sql.insert(Ticket, number=number, status="new", customer=customer, customer_name=customer_name,
-                      subject=subject, language=language, created_at=now, updated_at=now)
+                now: datetime, ticket_id: int | None = None) -> int:
+    """Returns the new ticket's id: `ticket_id` when next_ticket drew one."""
+    values = dict(number=number, status="new", customer=customer, customer_name=customer_name, subject=subject,
+                  language=language, created_at=now, updated_at=now)
+    if ticket_id is None:
+        return sql.insert(Ticket, **values)
+    sql.insert_later(Ticket, id=ticket_id, **values)
+    return ticket_id
 
 
 def record_intake(ticket_id: int, customer: str, customer_name: str, subject: str, body: str,
