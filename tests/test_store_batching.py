@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from peewee import IntegrityError
 
@@ -9,6 +11,8 @@ from maild.store import sql
 from maild.store.blobs import write_raw
 from maild.store.db import open_database, savepoint, transaction
 from maild.store.models import database
+from maild.store.outbox import enqueue_on_thread
+from maild.store.tickets import open_ticket
 from maild.testing.postgres import scratch_schema
 
 
@@ -102,3 +106,16 @@ def test_postgresql_compresses_stored_mail_with_lz4() -> None:
             write_raw("<big@example.com>", b"Subject: x\r\n\r\n" + b"the same line again\r\n" * 500)
         assert sql.rows("SELECT pg_column_compression(raw) FROM raw_mail") == [("lz4",)]
         database.obj.close()
+
+
+def test_a_mail_queued_twice_under_one_key_is_queued_and_shown_once(database_url) -> None:
+    open_database(database_url)
+    now = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+    with transaction():
+        ticket_id = open_ticket("TS20261125001", "alice@customer.example", "Alice", "Login", "en", now)
+        for _ in range(2):
+            enqueue_on_thread(dedupe_key="ack:1", raw=b"Subject: ack\r\n\r\nhello\r\n", message_id="<ack1@example.com>",
+                              kind="ack", sender="support@example.com", recipients=["alice@customer.example"], now=now,
+                              ticket_id=ticket_id, subject="ack", text="hello")
+    assert sql.rows("SELECT COUNT(*) FROM outbound") == [(1,)]
+    assert sql.rows("SELECT direction, outbound_id IS NOT NULL FROM article") == [("out", True)]

@@ -202,14 +202,10 @@ class Process:
         that key was queued before."""
         helpdesk = self.config.helpdesk
         notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)
-        outbound_id = outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
-                                     kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
-                                     now=now, ticket_id=ticket.id, rate_key=queued.rate_key)
-        if outbound_id is None:
-            return False
-        tickets.add_article(ticket.id, "out", helpdesk.address, queued.to.address, notice.subject,
-                            notice.text, now, message_id=notice.message_id, outbound_id=outbound_id)
-        return True
+        return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                                        kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
+                                        now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
+                                        rate_key=queued.rate_key)
 
 
 def answer_key(mail: ParsedMail | Exception) -> str:

@@ -95,10 +95,10 @@ def add_participants(ticket_id: int, people: Iterable[tuple[str, str]]) -> None:
 
 def add_article(ticket_id: int, direction: str, sender: str, recipients: str, subject: str, body: str,
                 now: datetime, message_id: str | None = None, inbound_id: int | None = None,
-                outbound_id: int | None = None, screened: str | None = None, keep_id: bool = False) -> int | None:
+                screened: str | None = None, keep_id: bool = False) -> int | None:
     """Returns the article's id when `keep_id` asks for it (to hang attachments on)."""
     values = dict(ticket=ticket_id, direction=direction, sender=sender, recipients=recipients, subject=subject,
-                  body=body, created_at=now, message_id=message_id, inbound=inbound_id, outbound=outbound_id,
+                  body=body, created_at=now, message_id=message_id, inbound=inbound_id,
                   screened=screened)
     if keep_id:
         return sql.insert(Article, **values)
