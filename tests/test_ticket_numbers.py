@@ -5,8 +5,10 @@ from __future__ import annotations
 import multiprocessing
 from datetime import date
 
+import pytest
+
 from maild.rules.tickets import ticket_number
-from maild.store.db import open_database, transaction
+from maild.store.db import open_database, savepoint, transaction
 from maild.store.tickets import next_ticket
 
 
@@ -31,20 +33,21 @@ def test_the_serial_restarts_each_day(database_url) -> None:
     assert first == ["TS20261125001", "TS20261125002"] and second == "TS20261126001"
 
 
-def _allocate(url: str, count: int, queue) -> None:
+def _allocate(url: str, count: int, per_transaction: int, queue) -> None:
     open_database(url)
     numbers = []
-    for _ in range(count):
+    for _ in range(count // per_transaction):
         with transaction():
-            numbers.append(next_ticket_number(date(2026, 11, 25)))
+            numbers += [next_ticket_number(date(2026, 11, 25)) for _ in range(per_transaction)]
     queue.put(numbers)
 
 
-def test_two_processes_never_get_the_same_number(database_url) -> None:
+@pytest.mark.parametrize("per_transaction", [1, 10], ids=["a ticket per transaction", "ten per transaction"])
+def test_two_processes_never_get_the_same_number(database_url, per_transaction) -> None:
     open_database(database_url)  # create the tables before the race
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    workers = [context.Process(target=_allocate, args=(database_url, 100, queue)) for _ in range(2)]
+    workers = [context.Process(target=_allocate, args=(database_url, 100, per_transaction, queue)) for _ in range(2)]
     for worker in workers:
         worker.start()
     numbers = [n for _ in workers for n in queue.get(timeout=60)]
@@ -52,3 +55,14 @@ def test_two_processes_never_get_the_same_number(database_url) -> None:
         worker.join()
     assert len(numbers) == len(set(numbers)) == 200
     assert max(numbers) == "TS20261125200"
+
+
+def test_a_number_given_back_by_a_rolled_back_part_is_given_again(database_url) -> None:
+    open_database(database_url)
+    with transaction():
+        first = next_ticket_number(date(2026, 11, 25))
+        with pytest.raises(ValueError), savepoint():
+            next_ticket_number(date(2026, 11, 25))
+            raise ValueError("the mail failed")
+        again = next_ticket_number(date(2026, 11, 25))
+    assert (first, again) == ("TS20261125001", "TS20261125002")

@@ -124,6 +124,7 @@ def transaction() -> Iterator[None]:
     itself is a StoreError (`sql.store_faults`)."""
     db = database.obj
     kwargs = {"lock_type": "IMMEDIATE"} if isinstance(db, SqliteDatabase) else {}
+    sql.held.values.clear()
     with sql.store_faults(), db.atomic(**kwargs):
         try:
             yield
@@ -131,6 +132,8 @@ def transaction() -> Iterator[None]:
         except BaseException:
             sql.discard()
             raise
+        finally:
+            sql.held.values.clear()
 
 
 _savepoints = itertools.count(1)
@@ -149,6 +152,7 @@ def savepoint() -> Iterator[None]:
             sql.later(f"RELEASE SAVEPOINT {name}")
             sql.flush()  # inside the part: a fault of its statements is its own
         except BaseException as exc:
+            sql.held.values.clear()
             sql.discard(after=place - 1)  # the part's own kept-back statements, not the caller's
             if sql.reached_server(place):  # else nothing of the part was ever sent
                 try:

@@ -104,6 +104,19 @@ class _Pending(threading.local):
 _pending = _Pending()  # per thread, as peewee's connections are
 
 
+class _Held(threading.local):
+    """Values guarded by a row lock this thread's transaction took: while it holds the lock,
+    nobody else can change them, so it may go on from what it last wrote without asking. Emptied
+    when a transaction begins or ends and when a savepoint rolls back (which also gives back the
+    locks taken inside it)."""
+
+    def __init__(self) -> None:
+        self.values: dict[Any, Any] = {}
+
+
+held = _Held()
+
+
 def rows(statement: str, params: Sequence[Any] = ()) -> list[tuple]:
     return run(statement, params).fetchall()
 

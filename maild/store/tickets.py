@@ -3,6 +3,8 @@ Callers hold the transaction (db.transaction); every function takes and returns 
 
 from __future__ import annotations
 
+import os
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable
@@ -51,21 +53,51 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
 @dataclass(frozen=True)
 class NextTicket:
     serial: int  # the day's next serial, for the ticket's number
-    id: int | None  # PostgreSQL: the id the ticket will have, drawn in the same round trip
+    id: int | None  # PostgreSQL: the id the ticket will have, so its row need not wait for an answer
 
 
 _NEXT_SERIAL = ("INSERT INTO ticket_serial (day, last) VALUES (?, 1) "
                 "ON CONFLICT (day) DO UPDATE SET last = ticket_serial.last + 1 RETURNING last")
+TICKET_IDS = 100  # drawn from the ticket table's sequence at a time (PostgreSQL)
 
 
 def next_ticket(day: date) -> NextTicket:
-    """Bump the day's serial atomically: two processes can never get the same number. On
-    PostgreSQL the ticket's id comes with it, so the ticket row need not wait for an answer."""
-    key = (f"{day:%Y%m%d}",)
-    if is_postgresql():
-        serial, ticket_id = run(_NEXT_SERIAL + ", nextval(pg_get_serial_sequence('ticket', 'id'))", key).fetchone()
-        return NextTicket(serial, ticket_id)
-    return NextTicket(run(_NEXT_SERIAL, key).fetchone()[0], None)
+    """Bump the day's serial atomically: two processes can never get the same number.
+
+    The bump locks the day's row until the transaction ends, so on PostgreSQL only the first
+    ticket of a day in a transaction asks the server; the next ones count on from it and write
+    their serial without waiting for an answer, and their ids come from a block drawn ahead."""
+    key = f"{day:%Y%m%d}"
+    if not is_postgresql():
+        return NextTicket(run(_NEXT_SERIAL, (key,)).fetchone()[0], None)
+    last = sql.held.values.get(("ticket_serial", key))
+    if last is None:
+        serial = run(_NEXT_SERIAL, (key,)).fetchone()[0]
+    else:
+        serial = last + 1
+        later("UPDATE ticket_serial SET last = ? WHERE day = ?", (serial, key))
+    sql.held.values[("ticket_serial", key)] = serial
+    return NextTicket(serial, _ticket_ids.take())
+
+
+class _TicketIds(threading.local):
+    """Ids drawn from the ticket sequence and not used yet: a drawn id is never given out again,
+    whether or not the transaction that used it commits (unused ones are gaps nobody sees)."""
+
+    def __init__(self) -> None:
+        self.owner: tuple[int, object] | None = None  # process and store they were drawn for
+        self.free: list[int] = []
+
+    def take(self) -> int:
+        owner = (os.getpid(), sql.database.obj)  # a forked child or another store draws its own
+        if owner != self.owner or not self.free:
+            self.owner = owner
+            self.free = [found for found, in reversed(rows(
+                "SELECT nextval(pg_get_serial_sequence('ticket', 'id')) FROM generate_series(1, ?)", (TICKET_IDS,)))]
+        return self.free.pop()
+
+
+_ticket_ids = _TicketIds()
 
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
