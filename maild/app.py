@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
 from .steps.process import Process
 from .store.attachments import AttachmentStore
-from .store.db import open_database
+from .store.db import is_postgresql, open_database
 from .workers import StepProcess
 
 log = logging.getLogger(__name__)
@@ -55,18 +56,28 @@ class App:
 
         A step per process, each on a core of its own as far as there are cores: this one fetches
         and wakes the processing, which wakes the sending (an interpreter runs one thread at a time,
-        so threads would take turns)."""
+        so threads would take turns). On PostgreSQL two processes take batches side by side: each
+        waits for the server half the time. SQLite writes one batch at a time, and a second one
+        only took turns for its lock."""
         url = self.config.database.url
+        processors = 2 if is_postgresql() else 1
         self.db.close()  # the children are forked from this process: none may inherit its connection
-        with StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock) as flush:
-            with StepProcess(Process.name, partial(processing, self.config), url, self.clock,
-                             wakes=flush) as process:
-                self.db.connect()
-                with self.mailbox() as mailbox:
-                    mailbox.ensure_processed_folder()
-                    fetch = self.fetch_step(mailbox)
-                    drain((fetch,), self.clock.now, progress=lambda step, work: process.wake())
-        return RoundResult(fetch.stored, process.total, flush.total)
+        with ExitStack() as stack:  # closed in reverse: the processing ends before the sending
+            flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock))
+            processing_steps = [stack.enter_context(StepProcess(Process.name, partial(processing, self.config), url,
+                                                                self.clock, wakes=flush))
+                                for _ in range(processors)]
+            self.db.connect()
+
+            def stored(step: str, work: int) -> None:
+                for worker in processing_steps:
+                    worker.wake()
+
+            with self.mailbox() as mailbox:
+                mailbox.ensure_processed_folder()
+                fetch = self.fetch_step(mailbox)
+                drain((fetch,), self.clock.now, progress=stored)
+        return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total)
 
     def close(self) -> None:
         self.flush.close()
