@@ -77,6 +77,7 @@ class HelpdeskConfig:
 class ScreenConfig:
     auto_reply_limit: int = 10
     auto_reply_window: int = 3600
+    answer_within: int = 259200  # seconds: mail the server received longer ago gets no automatic answer
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,8 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"imap.{key}", "expected a positive integer")
     if config.smtp.connections < 1:
         raise ConfigError("smtp.connections", "expected a positive integer")
+    if config.screen.answer_within < 1:
+        raise ConfigError("screen.answer_within", "expected a positive number of seconds")
     for key in ("max_attempts", "batch_size"):
         if getattr(config.processing, key) < 1:
             raise ConfigError(f"processing.{key}", "expected a positive integer")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from maild.store import queries
 
 from .mails import chinese_mail, customer_mail, mail_with_attachment
@@ -123,3 +125,26 @@ def test_forwarding_our_mail_as_an_attachment_does_not_reach_its_ticket(app, dov
     dovecot.append(mail_with_attachment(ack.data, "message", "rfc822", sender="mallory@evil.example"))
     app.once()
     assert [t["customer"] for t in queries.list_tickets()] == ["alice@customer.example", "mallory@evil.example"]
+
+
+def test_mail_the_server_received_days_ago_gets_a_ticket_but_no_answer(app, dovecot, smtp_sink) -> None:
+    # The frozen clock says 2026-11-25 01:30 UTC; answers go only within three days of receipt.
+    dovecot.append(customer_mail(), received_at=datetime(2026, 11, 20, 9, tzinfo=timezone.utc))
+    dovecot.append(customer_mail(subject="Still broken", sender="bob@customer.example"),
+                   received_at=datetime(2026, 11, 23, 9, tzinfo=timezone.utc))
+    app.once()
+    assert screened_by_customer() == {"alice@customer.example": "old-mail", "bob@customer.example": None}
+    assert [m.rcpt_tos for m in smtp_sink.wait_for(1)] == [("bob@customer.example",)]
+
+
+def test_mail_someone_already_answered_gets_a_ticket_but_no_answer(app, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail(), flags=[r"\Answered"])
+    app.once()
+    assert screened_by_customer() == {"alice@customer.example": "answered"}
+    assert smtp_sink.messages == []
+
+
+def screened_by_customer() -> dict[str, str | None]:
+    """Each ticket's customer → why their mail got no automatic answer (None: it got one)."""
+    return {t["customer"]: queries.ticket_detail(t["number"])["messages"][0]["screened"]
+            for t in queries.list_tickets()}

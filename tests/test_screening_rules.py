@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from maild.parsing import parse_mail
-from maild.rules.screen import RULES, ScreenInput, ScreenPolicy, screen
+from maild.rules.screen import RULES, MailboxFacts, ScreenInput, ScreenPolicy, screen
 
 from .mails import customer_mail
 
@@ -41,6 +41,14 @@ EXAMPLES = {
     "has_no_sender": (NO_FROM, 0, "no-sender", True),
     "has_unanswerable_address": (customer_mail(headers={"Reply-To": "张三@例子.中国"}), 0, "bad-address", True),
     "is_past_the_rate_limit": (customer_mail(), 10, "rate-limit", True),
+    "is_older_than_the_answer_window": (customer_mail(), 0, "old-mail", True),
+    "was_answered_on_the_server": (customer_mail(), 0, "answered", True),
+}
+DAY = 86400.0
+# what the mailbox said of the example, where its rule looks at that
+MAILBOX = {
+    "is_older_than_the_answer_window": MailboxFacts(age=4 * DAY),
+    "was_answered_on_the_server": MailboxFacts(age=60.0, answered=True),
 }
 
 
@@ -51,14 +59,14 @@ def test_every_row_of_the_table_has_an_example() -> None:
 @pytest.mark.parametrize("rule_name", sorted(EXAMPLES))
 def test_each_row_alone_catches_its_example(rule_name: str) -> None:
     raw, recent, _, _ = EXAMPLES[rule_name]
-    seen = ScreenInput(parse_mail(raw), POLICY, recent)
+    seen = ScreenInput(parse_mail(raw), POLICY, recent, MAILBOX.get(rule_name, MailboxFacts()))
     assert [rule.__name__ for _, rule, _ in RULES if rule(seen)] == [rule_name]
 
 
 @pytest.mark.parametrize("rule_name", sorted(EXAMPLES))
 def test_the_screening_names_the_reason_and_whether_a_ticket_opens(rule_name: str) -> None:
     raw, recent, reason, opens_ticket = EXAMPLES[rule_name]
-    screening = screen(parse_mail(raw), POLICY, recent)
+    screening = screen(parse_mail(raw), POLICY, recent, MAILBOX.get(rule_name, MailboxFacts()))
     assert (screening.reason, screening.opens_ticket, screening.answer) == (reason, opens_ticket, False)
 
 
@@ -73,3 +81,7 @@ def test_auto_submitted_no_is_a_person() -> None:
 def test_a_forwarded_bounce_is_a_person_asking() -> None:
     assert screen(parse_mail(customer_mail(subject="Fwd: Returned mail: see transcript")), POLICY, 0).answer
 
+
+
+def test_mail_the_server_received_within_the_answer_window_is_answered() -> None:
+    assert screen(parse_mail(customer_mail()), POLICY, 0, MailboxFacts(age=2.9 * DAY)).answer

@@ -119,3 +119,14 @@ def test_a_mail_queued_twice_under_one_key_is_queued_and_shown_once(database_url
                               ticket_id=ticket_id, subject="ack", text="hello")
     assert sql.rows("SELECT COUNT(*) FROM outbound") == [(1,)]
     assert sql.rows("SELECT direction, outbound_id IS NOT NULL FROM article") == [("out", True)]
+
+
+def test_a_store_made_before_the_mailbox_facts_gets_their_columns(database_url) -> None:
+    db = open_database(database_url)
+    with transaction():
+        for column in ("server_received_at", "answered_on_server"):
+            db.execute_sql(f"ALTER TABLE inbound DROP COLUMN {column}")
+        db.execute_sql("UPDATE schema_version SET version = 2")
+    db.close()
+    db = open_database(database_url)
+    assert {"server_received_at", "answered_on_server"} <= {c.name for c in db.get_columns("inbound")}

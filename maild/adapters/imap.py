@@ -9,6 +9,8 @@ import socket
 import ssl
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from imapclient import IMAPClient
@@ -28,6 +30,17 @@ def translated(action: str) -> Iterator[None]:
         yield
     except FOREIGN_ERRORS as exc:
         raise ImapError(f"IMAP {action} failed: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ServerFacts:
+    size: int
+    received_at: datetime | None  # INTERNALDATE, in UTC
+    answered: bool  # flagged \Answered: someone has answered it already
+
+
+def _utc(value: object) -> datetime | None:
+    return value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else None
 
 
 class ImapMailbox:
@@ -55,6 +68,7 @@ class ImapMailbox:
             _close_quietly(client)
             raise
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        client.normalise_times = False  # INTERNALDATE with the server's offset, not as naive local time
         self._client = client
         return self
 
@@ -83,12 +97,15 @@ class ImapMailbox:
         self._highest_uid = max([self._highest_uid, *uids])
         return uids
 
-    def sizes(self, uids: list[int]) -> dict[int, int]:
+    def describe(self, uids: list[int]) -> dict[int, ServerFacts]:
+        """What the server knows of these mails besides their bytes, in one round trip."""
         if not uids:
             return {}
         with translated("fetch sizes"):
-            found = self.client.fetch(uids, ["RFC822.SIZE"])
-        return {uid: int(data[b"RFC822.SIZE"]) for uid, data in found.items()}
+            found = self.client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
+        return {uid: ServerFacts(int(data[b"RFC822.SIZE"]), _utc(data.get(b"INTERNALDATE")),
+                                 b"\\Answered" in data.get(b"FLAGS", ()))
+                for uid, data in found.items()}
 
     def fetch(self, uids: list[int], sizes: dict[int, int]) -> dict[int, bytes]:
         """The mails' bytes, by UID; a UID expunged meanwhile is missing. A mail larger than PIECE

@@ -22,7 +22,7 @@ from .actions import (
 )
 from .correlate import KnownTicket, Match, correlate, subject_tag
 from .language import detect_language
-from .screen import Screening, ScreenPolicy, reply_target, screen
+from .screen import MailboxFacts, Screening, ScreenPolicy, reply_target, screen
 from .tickets import status_after_customer_mail
 
 NO_SUBJECT = {"zh": "（无主题）", "en": "(no subject)"}
@@ -45,6 +45,7 @@ class MailFacts:
     threads: Mapping[str, str] = field(hash=False)  # our Message-IDs among its thread ids → ticket
     tickets: Mapping[str, KnownTicket] = field(hash=False)  # tickets those ids or the subject tag name
     recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
+    mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class MailOutcome:
 
 
 def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
-    screening = screen(mail, policy.screen, facts.recent_auto_replies)
+    screening = screen(mail, policy.screen, facts.recent_auto_replies, facts.mailbox)
     tag = subject_tag(mail.subject)
     match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None)
     if match.number is not None:

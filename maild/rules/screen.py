@@ -41,16 +41,26 @@ class Screening:
 class ScreenPolicy:
     loop_header: str
     auto_reply_limit: int
+    answer_within: float = 259200  # seconds after the server received a mail: later, no automatic answer
+
+
+@dataclass(frozen=True)
+class MailboxFacts:
+    """What the mailbox said of a mail when it was fetched."""
+
+    age: float | None = None  # seconds from the server receiving it (INTERNALDATE) to now
+    answered: bool = False  # flagged \Answered: a person has answered it already
 
 
 @dataclass(frozen=True)
 class ScreenInput:
-    """What a rule looks at: the mail, the policy, and how many automatic mails we sent lately to
-    the address an answer would go to."""
+    """What a rule looks at: the mail, the policy, how many automatic mails we sent lately to
+    the address an answer would go to, and what the mailbox said of it."""
 
     mail: ParsedMail
     policy: ScreenPolicy
     recent_auto_replies: int = 0
+    mailbox: MailboxFacts = MailboxFacts()
 
     def header(self, name: str) -> str:
         return (self.mail.header(name) or "").strip()
@@ -113,6 +123,17 @@ def is_apple_vacation(s: ScreenInput) -> bool:
     return s.header("x-apple-action").upper() == "VACATION"
 
 
+# -- mail from before maild: a person wrote it, but an answer now would come too late ---------
+
+def is_older_than_the_answer_window(s: ScreenInput) -> bool:
+    # The first run on a mailbox with years of mail in it must not answer all of them.
+    return s.mailbox.age is not None and s.mailbox.age > s.policy.answer_within
+
+
+def was_answered_on_the_server(s: ScreenInput) -> bool:
+    return s.mailbox.answered
+
+
 # -- weaker signs: a person may have written it, so the team sees it, unanswered -------------
 
 def has_bounce_subject(s: ScreenInput) -> bool:
@@ -164,6 +185,8 @@ RULES: tuple[tuple[str, Rule, bool], ...] = (
     ("auto-reply", has_x_autorespond, False),
     ("auto-reply", is_qq_auto_reply, False),
     ("auto-reply", is_apple_vacation, False),
+    ("old-mail", is_older_than_the_answer_window, True),
+    ("answered", was_answered_on_the_server, True),
     ("looks-automatic", has_bounce_subject, True),
     ("looks-automatic", has_auto_reply_subject, True),
     ("no-answer-asked", asks_for_no_auto_response, True),
@@ -175,9 +198,10 @@ RULES: tuple[tuple[str, Rule, bool], ...] = (
 )
 
 
-def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int) -> Screening:
+def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int,
+           mailbox: MailboxFacts = MailboxFacts()) -> Screening:
     """`recent_auto_replies`: automatic mails sent to the answer's address within the rate window."""
-    seen = ScreenInput(mail, policy, recent_auto_replies)
+    seen = ScreenInput(mail, policy, recent_auto_replies, mailbox)
     for reason, rule, opens_ticket in RULES:
         if rule(seen):
             return Screening(reason, opens_ticket)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from ..adapters.imap import ImapMailbox
+from ..adapters.imap import ImapMailbox, ServerFacts
 from ..parsing import message_key
 from ..store.db import transaction
 from ..store.inbound import FetchedMail, hold_mailbox, mailbox_cursor, save_cursor, store_fetched
@@ -43,13 +43,14 @@ class Fetch:
                 save_cursor(mailbox.name, mailbox.uidvalidity, last_uid, now)
             return 0
         taken = uids[:self.batch_size]  # if all of them vanish before FETCH, the cursor still passes them
-        sizes = mailbox.sizes(taken)
+        facts = mailbox.describe(taken)
+        sizes = {uid: known.size for uid, known in facts.items()}
         group = first_fitting(sizes, BATCH_BYTES) or taken
         raws = mailbox.fetch(group, sizes)
         if len(raws) < len(group):  # expunged by another client meanwhile: nothing left to fetch
             log.warning("%s: UIDs %s vanished before they could be fetched", mailbox.name,
                         sorted(set(group) - set(raws)))
-        mails = [FetchedMail(uid, message_key(raw), raw) for uid, raw in sorted(raws.items())]
+        mails = [fetched(uid, raw, facts.get(uid)) for uid, raw in sorted(raws.items())]
         with transaction():  # the cursor commits with the mails it covers
             self.stored += store_fetched(mailbox.name, mails, now)
             # UIDs of the group that vanished meanwhile are gone for good: the cursor passes them.
@@ -65,6 +66,12 @@ class Fetch:
                         self.mailbox.uidvalidity)
             return 0
         return last_uid
+
+
+def fetched(uid: int, raw: bytes, known: ServerFacts | None) -> FetchedMail:
+    if known is None:  # the server described it not: only its bytes are known
+        return FetchedMail(uid, message_key(raw), raw)
+    return FetchedMail(uid, message_key(raw), raw, known.received_at, known.answered)
 
 
 def first_fitting(sizes: dict[int, int], max_bytes: int) -> list[int]:

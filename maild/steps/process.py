@@ -24,7 +24,7 @@ from ..parsing import ParsedMail, parse_mail
 from ..rules import actions
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
-from ..rules.screen import ScreenPolicy, reply_address
+from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.tickets import ticket_number
 from ..store import inbound, outbox, queries, tickets
 from ..store.attachments import AttachmentStore
@@ -58,7 +58,8 @@ class Process:
         self.attachments = attachments
         helpdesk = config.helpdesk
         self.policy = MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
-                                 ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit))
+                                 ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit,
+                                              config.screen.answer_within))
         self.total = 0  # mails taken since start, for `maild once` to report
 
     def run(self, now: datetime) -> int:
@@ -133,14 +134,15 @@ class Process:
         threads = tickets.tickets_for_message_ids(thread_ids(mail))
         tag = subject_tag(mail.subject)
         referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
-        outcome = decide(mail, self._facts(stored, mail, threads, referenced, recent), self.policy)
+        outcome = decide(mail, self._facts(stored, mail, threads, referenced, recent, now), self.policy)
         return self._apply(outcome, stored, referenced, now)
 
     def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
-               referenced: dict[str, TicketRow], recent: Counter[str]) -> MailFacts:
+               referenced: dict[str, TicketRow], recent: Counter[str], now: datetime) -> MailFacts:
         answer_to = answer_key(mail)
         known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
-        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent[answer_to] if answer_to else 0)
+        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent[answer_to] if answer_to else 0,
+                         mailbox_facts(stored, now))
 
     # -- carrying out the outcome ------------------------------------------------------------
 
@@ -206,6 +208,11 @@ class Process:
                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
                                         rate_key=queued.rate_key)
+
+
+def mailbox_facts(stored: StoredMail, now: datetime) -> MailboxFacts:
+    received = stored.server_received_at
+    return MailboxFacts((now - received).total_seconds() if received else None, stored.answered_on_server)
 
 
 def answer_key(mail: ParsedMail | Exception) -> str:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
+from playhouse.migrate import SchemaMigrator, migrate
 
 from ..errors import StoreError
 from . import sql
@@ -48,7 +49,7 @@ def open_database(url: str) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
-SCHEMA_VERSION = 2  # raise it with every change to the tables or their indexes in models.py
+SCHEMA_VERSION = 3  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:
@@ -62,8 +63,21 @@ def create_tables(db: Database) -> None:
         if isinstance(db, PostgresqlDatabase):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         db.create_tables(TABLES, safe=True)
+        _add_missing_columns(db)
         db.execute_sql("DELETE FROM schema_version")
         db.execute_sql(f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION})")
+
+
+def _add_missing_columns(db: Database) -> None:
+    """A store made by an earlier maild gets the columns added since (all of them nullable:
+    what they record was not known for the rows already there)."""
+    migrator = SchemaMigrator.from_database(db)
+    for model in TABLES:
+        present = {column.name for column in db.get_columns(model._meta.table_name)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in present:
+                assert field.null, f"{model.__name__}.{field.name}: a column added later must be nullable"
+                migrate(migrator.add_column(model._meta.table_name, field.column_name, field))
 
 
 def stored_schema_version(db: Database) -> int | None:

@@ -18,6 +18,8 @@ class FetchedMail:
     uid: int
     message_key: str
     raw: bytes
+    server_received_at: datetime | None = None  # INTERNALDATE
+    answered_on_server: bool = False  # flagged \Answered
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class StoredMail:
     message_key: str
     fetched_at: datetime
     raw: bytes
+    server_received_at: datetime | None = None
+    answered_on_server: bool = False
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -43,10 +47,11 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
     batch = list(first.values())
     if not batch:
         return 0
-    values = [v for mail in batch for v in (mail.message_key, len(mail.raw), mailbox, mail.uid, utc(now))]
+    values = [v for mail in batch for v in (mail.message_key, len(mail.raw), mailbox, mail.uid, utc(now),
+                                            utc(mail.server_received_at), mail.answered_on_server)]
     new = {key for (key,) in rows(
-        "INSERT INTO inbound (message_key, size, mailbox, uid, fetched_at, status, attempts) VALUES "
-        + ", ".join(["(?, ?, ?, ?, ?, 'new', 0)"] * len(batch))
+        "INSERT INTO inbound (message_key, size, mailbox, uid, fetched_at, server_received_at, answered_on_server, "
+        "status, attempts) VALUES " + ", ".join(["(?, ?, ?, ?, ?, ?, ?, 'new', 0)"] * len(batch))
         + " ON CONFLICT (message_key) DO NOTHING RETURNING message_key", values)}
     for mail in batch:  # one statement each: a multi-row one would hold every mail's bytes again
         if mail.message_key in new:
@@ -146,11 +151,13 @@ def unclaim(inbound_ids: list[int]) -> None:
 def load_batch(inbound_ids: list[int]) -> list[StoredMail]:
     """The claimed mails and their bytes, read without a lock: their claim keeps them ours.
     Sorted here, not by ORDER BY: SQLite would copy every blob into its sorter first."""
-    found = rows("SELECT i.id, i.message_key, i.fetched_at, i.size, CASE WHEN i.size > ? THEN NULL ELSE r.raw END "
+    found = rows("SELECT i.id, i.message_key, i.fetched_at, i.size, i.server_received_at, i.answered_on_server, "
+                 "CASE WHEN i.size > ? THEN NULL ELSE r.raw END "
                  "FROM inbound i JOIN raw_mail r ON r.message_key = i.message_key "
                  f"WHERE i.status = 'new' AND i.id IN ({marks(len(inbound_ids))})", [inline_limit(), *inbound_ids])
-    return sorted((StoredMail(inbound_id, key, aware(fetched_at), read_raw(key, size) if raw is None else bytes(raw))
-                   for inbound_id, key, fetched_at, size, raw in found), key=lambda mail: mail.id)
+    return sorted((StoredMail(inbound_id, key, aware(fetched_at), read_raw(key, size) if raw is None else bytes(raw),
+                              aware(received), bool(answered))
+                   for inbound_id, key, fetched_at, size, received, answered, raw in found), key=lambda mail: mail.id)
 
 
 def still_new(inbound_ids: list[int]) -> set[int]:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from peewee import (
     BigIntegerField,
+    BooleanField,
     BlobField,
     CharField,
     DatabaseProxy,
@@ -123,6 +124,8 @@ class Inbound(BaseModel):
     mailbox = CharField()
     uid = BigIntegerField(null=True)
     fetched_at = UtcDateTimeField()
+    server_received_at = UtcDateTimeField(null=True)  # IMAP INTERNALDATE: when the server got it
+    answered_on_server = BooleanField(null=True)  # flagged \Answered when fetched: a person answered it
     status = CharField(default="new", index=True)  # new | done | quarantined
     attempts = IntegerField(default=0)
     error = TextField(null=True)

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
@@ -296,9 +297,11 @@ class PrivateDovecot:
             raise
         return client
 
-    def append(self, raw: bytes, folder: str = "INBOX", flags: Iterable[str] = ()) -> None:
+    def append(self, raw: bytes, folder: str = "INBOX", flags: Iterable[str] = (),
+               received_at: datetime | None = None) -> None:
+        """`received_at`: the INTERNALDATE the server gives the message (now, if not given)."""
         with self.client() as imap:
-            imap.append(folder, raw, flags=tuple(flags))
+            imap.append(folder, raw, flags=tuple(flags), msg_time=received_at)
 
     def append_many(self, raws: Iterable[bytes], folder: str = "INBOX",
                     allow_refused: bool = False) -> list[tuple[int, str]]:
