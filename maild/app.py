@@ -49,7 +49,7 @@ class App:
         return ImapMailbox(self.config.imap)
 
     def fetch_step(self, mailbox: ImapMailbox) -> Fetch:
-        return Fetch(mailbox, self.config.imap.batch_size)
+        return Fetch(mailbox, self.config.imap.batch_size, self.config.imap.first_run)
 
     def once(self) -> RoundResult:
         """Fetch every new mail, process it, send what is due — the same steps the daemon runs.

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 SECURITY_MODES = ("tls", "starttls", "none")
+FIRST_RUN = ("all", "unseen", "new")  # imap.first_run
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class ImapConfig:
     idle_timeout: int = 300
     batch_size: int = 200
     timeout: int = 60
+    first_run: str = "all"  # with no cursor yet: import "all" the mail there, only the "unseen", or none ("new")
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("helpdesk.address", "expected an email address")
     if not config.database.url.startswith(("sqlite:", "postgresql:", "postgres:")):
         raise ConfigError("database.url", "expected sqlite:///PATH or postgresql://USER@HOST/DB")
+    if config.imap.first_run not in FIRST_RUN:
+        raise ConfigError("imap.first_run", f"expected one of {', '.join(FIRST_RUN)}")
     for key in ("poll_interval", "idle_timeout", "batch_size", "timeout"):
         if getattr(config.imap, key) <= 0:
             raise ConfigError(f"imap.{key}", "expected a positive integer")

@@ -37,6 +37,7 @@ class ServerFacts:
     size: int
     received_at: datetime | None  # INTERNALDATE, in UTC
     answered: bool  # flagged \Answered: someone has answered it already
+    seen: bool = False  # flagged \Seen: someone has read it
 
 
 def _utc(value: object) -> datetime | None:
@@ -48,6 +49,7 @@ class ImapMailbox:
         self.config = config
         self.name = f"{config.username}@{config.host}:{config.port}/{config.folder}"
         self.uidvalidity = 0
+        self.uidnext: int | None = None
         self._highest_uid = 0
         self._client: IMAPClient | None = None
 
@@ -68,6 +70,7 @@ class ImapMailbox:
             _close_quietly(client)
             raise
         self.uidvalidity = int(selected[b"UIDVALIDITY"])
+        self.uidnext = int(selected.get(b"UIDNEXT", 0)) or None  # the UID the next mail will get
         client.normalise_times = False  # INTERNALDATE with the server's offset, not as naive local time
         self._client = client
         return self
@@ -97,6 +100,13 @@ class ImapMailbox:
         self._highest_uid = max([self._highest_uid, *uids])
         return uids
 
+    def last_uid(self) -> int:
+        """The highest UID in the folder now (0 when it is empty)."""
+        if self.uidnext is not None:
+            return self.uidnext - 1
+        with translated("search"):
+            return max(self.client.search(["ALL"]), default=0)
+
     def describe(self, uids: list[int]) -> dict[int, ServerFacts]:
         """What the server knows of these mails besides their bytes, in one round trip."""
         if not uids:
@@ -104,7 +114,7 @@ class ImapMailbox:
         with translated("fetch sizes"):
             found = self.client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
         return {uid: ServerFacts(int(data[b"RFC822.SIZE"]), _utc(data.get(b"INTERNALDATE")),
-                                 b"\\Answered" in data.get(b"FLAGS", ()))
+                                 b"\\Answered" in data.get(b"FLAGS", ()), b"\\Seen" in data.get(b"FLAGS", ()))
                 for uid, data in found.items()}
 
     def fetch(self, uids: list[int], sizes: dict[int, int]) -> dict[int, bytes]:

@@ -34,9 +34,16 @@ class StoredMail:
 
 # -- fetching ---------------------------------------------------------------------------------
 
-def mailbox_cursor(mailbox: str) -> tuple[int | None, int]:
-    found = rows("SELECT uidvalidity, last_uid FROM mailbox_cursor WHERE mailbox = ?", (mailbox,))
-    return found[0] if found else (None, 0)
+@dataclass(frozen=True)
+class Cursor:
+    uidvalidity: int | None  # None: maild has never fetched this mailbox
+    last_uid: int = 0
+    first_run_until: int | None = None  # see MailboxCursor
+
+
+def mailbox_cursor(mailbox: str) -> Cursor:
+    found = rows("SELECT uidvalidity, last_uid, first_run_until FROM mailbox_cursor WHERE mailbox = ?", (mailbox,))
+    return Cursor(*found[0]) if found else Cursor(None)
 
 
 def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> int:
@@ -59,10 +66,15 @@ def store_fetched(mailbox: str, mails: Iterable[FetchedMail], now: datetime) -> 
     return len(new)
 
 
-def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime) -> None:
-    run("INSERT INTO mailbox_cursor (mailbox, uidvalidity, last_uid, last_fetch_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid, "
-        "last_fetch_at = excluded.last_fetch_at", (mailbox, uidvalidity, last_uid, utc(now)))
+def save_cursor(mailbox: str, uidvalidity: int, last_uid: int, now: datetime,
+                first_run_until: int | None = None) -> None:
+    """`first_run_until` is written by the first run; later ones keep it, unless UIDVALIDITY
+    changed (the UIDs it names are gone)."""
+    run("INSERT INTO mailbox_cursor (mailbox, uidvalidity, last_uid, last_fetch_at, first_run_until) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, "
+        "last_uid = excluded.last_uid, last_fetch_at = excluded.last_fetch_at, first_run_until = CASE "
+        "WHEN mailbox_cursor.uidvalidity = excluded.uidvalidity THEN mailbox_cursor.first_run_until END",
+        (mailbox, uidvalidity, last_uid, utc(now), first_run_until))
 
 
 # PostgreSQL advisory locks are per database: their class names the schema too, so that two

@@ -59,6 +59,8 @@ class MailboxCursor(BaseModel):
     uidvalidity = BigIntegerField(null=True)
     last_uid = BigIntegerField(default=0)
     last_fetch_at = UtcDateTimeField(null=True)
+    # imap.first_run = "unseen": mail up to this UID, there before the first run, is taken only if unseen
+    first_run_until = BigIntegerField(null=True)
 
 
 class Ticket(BaseModel):

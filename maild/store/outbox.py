@@ -49,11 +49,24 @@ def enqueue_on_thread(*, dedupe_key: str, raw: bytes, message_id: str, kind: str
     return True
 
 
+# Advisory locks per address answered (PostgreSQL): their class names the schema, as in store/inbound.
+RATES = "hashtext(current_schema() || ':maild-rate')"
+
+
 def automatic_mails_since(addresses: Collection[str], since: datetime) -> Counter[str]:
     """How many automatic mails went to each of these addresses since then (the rate limit's
-    count), in one query for a whole batch."""
+    count), in one query for a whole batch.
+
+    On PostgreSQL the addresses are locked first, until the caller's transaction ends: two
+    processes answering the same address count in turn, each after the other's answers are
+    committed, so together they never pass the limit (in sorted order: never a deadlock)."""
     if not addresses:
         return Counter()
+    if is_postgresql():
+        ordered = sorted(addresses)
+        later(f"SELECT pg_advisory_xact_lock({RATES}, hashtext(address)) "
+              f"FROM unnest(ARRAY[{marks(len(ordered))}]::text[]) WITH ORDINALITY AS a(address, place) "
+              "ORDER BY place", ordered)
     found = rows(f"SELECT rate_key, COUNT(*) FROM outbound WHERE rate_key IN ({marks(len(addresses))}) "
                  "AND created_at >= ? GROUP BY rate_key", [*addresses, utc(since)])
     return Counter(dict(found))
