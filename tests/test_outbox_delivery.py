@@ -86,3 +86,12 @@ def test_a_connection_the_server_closed_between_batches_is_opened_again(app, dov
     assert app.flush.run(clock.now()) == 10
     assert len(smtp_sink.wait_for(BATCH + 10)) == BATCH + 10
     assert queries.status()["outbox"] == {"queued": 0, "sent": BATCH + 10, "failed": 0}
+
+
+def test_the_outbox_names_each_mails_ticket(app, dovecot, smtp_sink) -> None:
+    smtp_sink.fail_always(550)
+    dovecot.append(customer_mail())
+    app.once()
+    [ticket] = queries.list_tickets()
+    [row] = queries.outbox()
+    assert row["ticket"] == ticket["number"]

@@ -87,7 +87,8 @@ def status() -> dict[str, Any]:
 
 
 def outbox(statuses: tuple[str, ...] = ("queued", "failed")) -> list[dict[str, Any]]:
-    rows = (Outbound.select(Outbound, Ticket.number).join(Ticket, JOIN.LEFT_OUTER)
+    # Ticket.id too: a joined Ticket without its id would set the row's ticket_id to None.
+    rows = (Outbound.select(Outbound, Ticket.id, Ticket.number).join(Ticket, JOIN.LEFT_OUTER)
             .where(Outbound.status.in_(statuses)).order_by(Outbound.id))
     return [{"id": o.id, "status": o.status, "kind": o.kind, "to": o.recipients, "attempts": o.attempts,
              "ticket": o.ticket.number if o.ticket_id else None, "last_error": o.last_error,
