@@ -16,8 +16,13 @@ from typing import Any, Callable
 from . import __version__
 from .config import Config, load_config
 from .errors import ConfigError, MaildError
+from .store.queries import TICKET_STATUSES
 
 DEFAULT_CONFIG = "/etc/maild/maild.toml"
+EXIT_CODES = """exit codes:
+  0  done
+  1  a fault at run time (the database, IMAP or SMTP server failed, or what was asked is not there)
+  2  a configuration error (the key is named) or a wrong command line"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,23 +42,24 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="maild", description="An email-driven helpdesk daemon.")
+    p = argparse.ArgumentParser(prog="maild", description="An email-driven helpdesk daemon.", epilog=EXIT_CODES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"TOML configuration (default {DEFAULT_CONFIG})")
-    p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true", help="log maild's own detail too (DEBUG)")
     p.add_argument("--version", action="version", version=f"maild {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (maild COMMAND --help for more)")
     check = sub.add_parser("check-config", help="validate the file and templates, then try the database, IMAP and SMTP")
     check.add_argument("--offline", action="store_true",
                        help="only the file and the templates (for a pre-start check before the network is up)")
     sub.add_parser("once", help="fetch every new mail, process it, send what is due, exit")
     sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM")
     tickets = sub.add_parser("tickets", help="one line per ticket")
-    tickets.add_argument("--status")
+    tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
     show = sub.add_parser("show", help="a ticket with its messages in order")
-    show.add_argument("number")
+    show.add_argument("number", help="the ticket number, e.g. TS20261125001")
     sub.add_parser("quarantine", help="mails that could not be processed, with their errors")
     requeue = sub.add_parser("requeue", help="process a quarantined mail again (after a fix)")
-    requeue.add_argument("id", type=int)
+    requeue.add_argument("id", type=int, help="the mail's id, as `maild quarantine` lists it")
     sub.add_parser("outbox", help="mails waiting to be sent or that failed")
     sub.add_parser("status", help="counts of mails, tickets and the outbox")
     for name in ("tickets", "show", "quarantine", "outbox", "status"):

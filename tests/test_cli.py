@@ -7,12 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from maild.cli import parser
+
 from .mails import chinese_mail, customer_mail
 
 
 def maild(config_file: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "maild", "-c", str(config_file), *args],
-                          capture_output=True, text=True, timeout=120)
+    return maild_cli("-c", str(config_file), *args)
+
+
+def maild_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "maild", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_once_then_tickets_json_lists_each_ticket(config_file, dovecot, smtp_sink) -> None:
@@ -89,3 +94,22 @@ def test_tls_is_never_silently_dropped_for_plaintext(config_file, dovecot, smtp_
     result = maild(config_file, "check-config")
     assert result.returncode == 1
     assert "imap: FAILED" in result.stdout and "smtp: FAILED" in result.stdout
+
+
+def test_help_lists_the_exit_codes() -> None:
+    result = maild_cli("--help")
+    assert result.returncode == 0
+    assert "exit codes:" in result.stdout and "2  a configuration error" in result.stdout
+
+
+def test_every_command_and_option_says_what_it_does() -> None:
+    commands = parser()._subparsers._group_actions[0]  # argparse keeps its subcommands here
+    assert all(choice.help for choice in commands._choices_actions)
+    for command in [parser(), *commands.choices.values()]:
+        assert [a.dest for a in command._actions if not a.help] == []
+
+
+def test_an_unknown_ticket_status_is_refused_with_the_valid_ones(config_file) -> None:
+    result = maild(config_file, "tickets", "--status", "bogus")
+    assert result.returncode == 2
+    assert "in-progress" in result.stderr and "waiting" in result.stderr

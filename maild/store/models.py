@@ -63,9 +63,12 @@ class MailboxCursor(BaseModel):
     first_run_until = BigIntegerField(null=True)
 
 
+TICKET_STATUSES = ("new", "open", "in-progress", "waiting", "resolved", "closed")
+
+
 class Ticket(BaseModel):
     number = CharField(unique=True)
-    status = CharField(index=True)  # new | open | in-progress | waiting | resolved | closed
+    status = CharField(index=True)  # one of TICKET_STATUSES
     customer = CharField(index=True)  # lower-cased address
     customer_name = CharField(default="")
     subject = TextField()

@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
+from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
 from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket
 
 
