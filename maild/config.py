@@ -112,9 +112,12 @@ SECTIONS: dict[str, type] = {
 def load_config(path: str | Path) -> Config:
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"))  # an editor's byte-order mark is fine
     except OSError as exc:
         raise ConfigError("", f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("", f"{path} is not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start}): "
+                              "save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("", f"{path}: not valid TOML: {exc}") from exc
     return config_from_dict(data, source=str(path))
@@ -175,8 +178,14 @@ def _secret(section: str, password: str | None, password_file: str | None) -> st
     if password_file is None:
         return password
     path = Path(password_file)
-    if not path.is_absolute() and os.environ.get("CREDENTIALS_DIRECTORY"):
-        path = Path(os.environ["CREDENTIALS_DIRECTORY"]) / path
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not path.is_absolute() and not credentials:
+        raise ConfigError(f"{section}.password_file",
+                          f"{password_file!r} is a relative name, read from $CREDENTIALS_DIRECTORY (systemd's "
+                          "LoadCredential=), which is not set here: run maild under its unit, set "
+                          "CREDENTIALS_DIRECTORY to the directory holding it, or write an absolute path")
+    if not path.is_absolute():
+        path = Path(credentials) / path
     try:
         return path.read_text(encoding="utf-8").strip("\r\n")
     except OSError as exc:
@@ -202,17 +211,17 @@ def _validate(config: Config) -> None:
         raise ConfigError("helpdesk.default_language", "expected \"zh\" or \"en\"")
     if "@" not in config.helpdesk.address:
         raise ConfigError("helpdesk.address", "expected an email address")
-    if not config.database.url.startswith(("sqlite:", "postgresql:", "postgres:")):
-        raise ConfigError("database.url", "expected sqlite:///PATH or postgresql://USER@HOST/DB")
+    url = config.database.url
+    if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
+        raise ConfigError("database.url", "expected sqlite:////ABSOLUTE/PATH or postgresql://USER@HOST/DB")
+    sqlite_path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")  # as store/db reads it
+    if url.startswith("sqlite:") and sqlite_path != ":memory:" and not sqlite_path.startswith("/"):
+        raise ConfigError("database.url", "a relative SQLite path would depend on the directory maild starts "
+                                          "in: write sqlite:////ABSOLUTE/PATH (four slashes)")
     if config.imap.first_run not in FIRST_RUN:
         raise ConfigError("imap.first_run", f"expected one of {', '.join(FIRST_RUN)}")
-    for key in ("poll_interval", "idle_timeout", "batch_size", "timeout"):
-        if getattr(config.imap, key) <= 0:
-            raise ConfigError(f"imap.{key}", "expected a positive integer")
-    if config.smtp.connections < 1:
-        raise ConfigError("smtp.connections", "expected a positive integer")
-    if config.screen.answer_within < 1:
-        raise ConfigError("screen.answer_within", "expected a positive number of seconds")
-    for key in ("max_attempts", "batch_size"):
-        if getattr(config.processing, key) < 1:
-            raise ConfigError(f"processing.{key}", "expected a positive integer")
+    for section in SECTIONS:  # every number is a count, a size or a duration: none can be 0 or less
+        part = getattr(config, section)
+        for key, value in vars(part).items():
+            if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+                raise ConfigError(f"{section}.{key}", "expected a positive integer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,10 @@ def with_change(section: str, key: str, value) -> dict:
 
 
 def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
-    for name in ("imap_password", "smtp_password"):
+    for name in ("imap_password", "smtp_password"):  # as the unit's LoadCredential= provides them
         (tmp_path / name).write_text("secret\n")
-    text = EXAMPLE.read_text().replace("/etc/maild/", f"{tmp_path}/")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    text = EXAMPLE.read_text()
     (tmp_path / "maild.toml").write_text(text)
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
@@ -80,3 +82,45 @@ def test_a_relative_password_file_comes_from_systemd_credentials(tmp_path, monke
     data = with_change("imap", "password_file", "imap_password")
     del data["imap"]["password"]
     assert config_from_dict(data).imap.password == "from-credentials"
+
+
+@pytest.mark.parametrize("section, key", [("smtp", "retry_initial"), ("screen", "auto_reply_limit"),
+                                          ("imap", "poll_interval"), ("processing", "batch_size")])
+@pytest.mark.parametrize("value", [0, -5])
+def test_a_count_or_duration_below_one_is_named(section, key, value) -> None:
+    with pytest.raises(ConfigError, match=rf"{section}\.{key}.*positive"):
+        config_from_dict(with_change(section, key, value))
+
+
+def test_a_relative_sqlite_path_is_refused() -> None:
+    with pytest.raises(ConfigError, match="database.url.*ABSOLUTE"):
+        config_from_dict(with_change("database", "url", "sqlite:///maild.db"))
+
+
+def test_a_relative_password_file_outside_systemd_says_where_it_is_read_from(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    data = with_change("imap", "password_file", "imap_password")
+    del data["imap"]["password"]
+    with pytest.raises(ConfigError, match=r"imap.password_file.*\$CREDENTIALS_DIRECTORY"):
+        config_from_dict(data)
+
+
+def test_a_config_file_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    path = tmp_path / "maild.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + _toml(MINIMAL).encode())
+    assert load_config(path).imap.host == "imap.example.com"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "latin-1"])
+def test_a_config_file_not_in_utf8_is_a_configuration_error(tmp_path, encoding) -> None:
+    path = tmp_path / "maild.toml"
+    data = with_change("helpdesk", "name", "客服中心" if encoding == "gbk" else "Kundendienst Müller")
+    path.write_bytes(_toml(data).encode(encoding))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(path)
+
+
+def _toml(data: dict) -> str:
+    return "".join(f"[{name}]\n" + "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
+                                           for key, value in values.items())
+                   for name, values in data.items())
