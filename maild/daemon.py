@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_IDLE = 30.0  # seconds between outbox checks when nothing wakes it (retries come due)
 STALL_AFTER = 120.0  # a loop silent this long stops feeding the watchdog
-RECONNECT_MAX = 300.0  # the longest wait before trying IMAP or the database again
+RECONNECT_FIRST = 1.0  # the first wait before trying IMAP or the database again, doubled after each failure
+RECONNECT_MAX = 300.0  # ... up to this
 FOLLOWER_POLL = 0.5  # seconds between looks at the store while another process fetches the mailbox
 
 
@@ -35,6 +36,7 @@ class Daemon:
         self._wake_outbox = threading.Event()
         self._heartbeats = {"mail": time.monotonic(), "outbox": time.monotonic()}
         self._failures: list[BaseException] = []
+        self._mail_failures = 0  # IMAP or database failures of the mail loop since it last caught up
 
     def stop(self) -> None:
         if not self._stop.is_set():
@@ -94,14 +96,12 @@ class Daemon:
     # -- the mail loop ---------------------------------------------------------------------------
 
     def _mail_loop(self) -> None:
-        failures = 0
         while not self._stop.is_set():
             try:
                 self._serve_mailbox()
-                failures = 0
             except (ImapError, StoreError) as exc:
-                failures += 1
-                delay = min(RECONNECT_MAX, 5.0 * 2 ** (failures - 1))
+                self._mail_failures += 1
+                delay = min(RECONNECT_MAX, RECONNECT_FIRST * 2 ** (self._mail_failures - 1))
                 log.error("%s; retrying in %.0f s", exc, delay)
                 self._sleep(delay)
 
@@ -112,6 +112,7 @@ class Daemon:
             fetch = self.app.fetch_step(mailbox)
             while not self._stop.is_set():
                 drain((fetch, self.app.process), self.app.clock.now, self._stop.is_set, self._progress)
+                self._mail_failures = 0  # connected and caught up: the next outage backs off afresh
                 self._beat("mail")
                 if fetch.fetching:
                     mailbox.wait_for_mail(config.idle_timeout if config.idle else config.poll_interval,

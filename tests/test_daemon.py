@@ -88,7 +88,7 @@ def test_a_listener_that_stops_reading_never_blocks_the_daemon(notify_socket) ->
     assert time.monotonic() - started < 5
 
 
-def test_the_daemon_reconnects_after_the_imap_server_restarts(smtp_sink, state_dir, notify_socket) -> None:
+def test_the_daemon_reconnects_each_time_the_imap_server_restarts(smtp_sink, state_dir, notify_socket) -> None:
     with PrivateDovecot() as own_dovecot:
         config_file = state_dir / "maild.toml"
         config_file.write_text(local_config(own_dovecot, smtp_sink, f"sqlite:///{state_dir / 'maild.db'}",
@@ -97,9 +97,11 @@ def test_the_daemon_reconnects_after_the_imap_server_restarts(smtp_sink, state_d
         try:
             receive_until(notify_socket, "READY=1")
             time.sleep(0.5)
-            own_dovecot.restart(down_for=0.5)
-            own_dovecot.append(customer_mail())
-            assert len(smtp_sink.wait_for(1, timeout=30)) == 1
+            for restart in range(1, 6):  # each outage backs off afresh: every recovery takes seconds
+                own_dovecot.restart(down_for=0.5)
+                own_dovecot.append(customer_mail(subject=f"After restart {restart}",
+                                                 sender=f"user{restart}@customer.example"))
+                assert len(smtp_sink.wait_for(restart, timeout=8)) == restart
         finally:
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=15) == 0
