@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,14 +55,31 @@ class Flush:
         # greeting, EHLO and QUIT per batch cost as much as sending a few of its mails.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connections: dict[int, SmtpSender] = {}
+        self._started = False
+        self.claimer = ""  # "host:pid", known at the first run (which may be in a forked child)
+
+    def _take_back_dead_claims(self, now: datetime) -> None:
+        """A sender of this host that died mid-batch left its leases behind: mail it had claimed
+        would wait out the 5-minute lease. Its process is gone, so its rows are due now (the
+        at-least-once window is the same: what the server took before the death goes again)."""
+        self._started = True
+        host = socket.gethostname()
+        self.claimer = f"{host}:{os.getpid()}"
+        with transaction():
+            dead = {claimer for claimer in outbox.claimers(host) if not _alive(int(claimer.rpartition(":")[2]))}
+            taken_back = outbox.release(dead, now)
+        if taken_back:
+            log.warning("took back %d mail(s) claimed by senders that died (%s)", taken_back, ", ".join(sorted(dead)))
 
     def run(self, now: datetime) -> int:
         """Send one batch of due mail; returns how many mails got an answer
         that settles them for now. 0 also when the server refused the whole batch: the rest waits
         for its backoff instead of being tried again at once. A run that returns 0 closes the
         connections."""
+        if not self._started:
+            self._take_back_dead_claims(now)
         with transaction():
-            claimed = outbox.claim_due(now, BATCH)
+            claimed = outbox.claim_due(now, BATCH, self.claimer)
         if not claimed:
             self.close()
             return 0
@@ -141,3 +160,20 @@ class Flush:
             log.warning("outbox %s to %s: %s (%s)", row.id, ",".join(row.recipients),
                         "failed" if when is None else "queued", outcome.reason)
         return result
+
+
+def _alive(pid: int) -> bool:
+    """Is the process running? A zombie is not: killed, it may wait long for its reaper."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel whether the pid exists at all
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass  # it exists, as another user
+        return True

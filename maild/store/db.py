@@ -49,7 +49,7 @@ def open_database(url: str) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
-SCHEMA_VERSION = 4  # raise it with every change to the tables or their indexes in models.py
+SCHEMA_VERSION = 5  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:

@@ -153,6 +153,7 @@ class Outbound(BaseModel):
     status = CharField(default="queued", index=True)  # queued | sent | failed
     attempts = IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(index=True)
+    claimed_by = CharField(null=True)  # "host:pid" of the sender holding its lease, while one does
     last_error = TextField(null=True)
     created_at = UtcDateTimeField(index=True)
     sent_at = UtcDateTimeField(null=True)

@@ -84,7 +84,8 @@ class Claimed:
     recipients: tuple[str, ...]
 
 
-def claim_due(now: datetime, limit: int) -> list[Claimed]:
+def claim_due(now: datetime, limit: int, claimer: str) -> list[Claimed]:
+    """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE."""
     lock = " FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
     found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
                  f"WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?{lock}",
@@ -92,20 +93,35 @@ def claim_due(now: datetime, limit: int) -> list[Claimed]:
     claimed = [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")))
                for row_id, attempts, created_at, raw, sender, recipients in found]
     if claimed:
-        run(f"UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN ({marks(len(claimed))})",
-            [utc(now + LEASE), *(c.id for c in claimed)])
+        run("UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, claimed_by = ? "
+            f"WHERE id IN ({marks(len(claimed))})", [utc(now + LEASE), claimer, *(c.id for c in claimed)])
     return claimed
+
+
+def claimers(host: str) -> set[str]:
+    """Who on this host holds leases on queued rows."""
+    return {claimer for (claimer,) in rows("SELECT DISTINCT claimed_by FROM outbound WHERE status = 'queued' "
+                                           "AND claimed_by LIKE ?", (f"{host}:%",))}
+
+
+def release(claimers: Collection[str], now: datetime) -> int:
+    """Their leases end now (they are gone): their rows are due again. Returns how many."""
+    if not claimers:
+        return 0
+    return run(f"UPDATE outbound SET next_attempt_at = ?, claimed_by = NULL WHERE status = 'queued' "
+               f"AND claimed_by IN ({marks(len(claimers))})", [utc(now), *claimers]).rowcount
 
 
 def mark_sent(outbound_ids: list[int], now: datetime) -> None:
     if outbound_ids:
-        run("UPDATE outbound SET status = 'sent', sent_at = ?, last_error = NULL "
+        run("UPDATE outbound SET status = 'sent', sent_at = ?, last_error = NULL, claimed_by = NULL "
             f"WHERE id IN ({marks(len(outbound_ids))})", [utc(now), *outbound_ids])
 
 
 def retry_at(outbound_id: int, when: datetime, error: str) -> None:
-    run("UPDATE outbound SET next_attempt_at = ?, last_error = ? WHERE id = ?", (utc(when), error, outbound_id))
+    run("UPDATE outbound SET next_attempt_at = ?, last_error = ?, claimed_by = NULL WHERE id = ?",
+        (utc(when), error, outbound_id))
 
 
 def mark_failed(outbound_id: int, error: str) -> None:
-    run("UPDATE outbound SET status = 'failed', last_error = ? WHERE id = ?", (error, outbound_id))
+    run("UPDATE outbound SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?", (error, outbound_id))
