@@ -129,11 +129,12 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
 
 
 def _store(config: Config) -> ModuleType:
-    """Open the store for a command that reads it; returns the module of its read-only views."""
+    """Open the store for a command that reads it (it must be there already: such a command
+    creates nothing); returns the module of its read-only views."""
     from .store import queries
-    from .store.db import open_database
+    from .store.db import open_existing_database
 
-    open_database(config.database.url)
+    open_existing_database(config.database.url)
     return queries
 
 

@@ -214,7 +214,7 @@ def _validate(config: Config) -> None:
     url = config.database.url
     if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
         raise ConfigError("database.url", "expected sqlite:////ABSOLUTE/PATH or postgresql://USER@HOST/DB")
-    sqlite_path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")  # as store/db reads it
+    sqlite_path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")  # as store/db._sqlite_path
     if url.startswith("sqlite:") and sqlite_path != ":memory:" and not sqlite_path.startswith("/"):
         raise ConfigError("database.url", "a relative SQLite path would depend on the directory maild starts "
                                           "in: write sqlite:////ABSOLUTE/PATH (four slashes)")

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from maild.cli import parser
+from maild.errors import StoreError
+from maild.store.db import open_existing_database
+from maild.testing.postgres import scratch_schema
 
 from .mails import chinese_mail, customer_mail
 
@@ -82,6 +87,7 @@ def test_check_config_reports_an_unreachable_server(config_file, dovecot, smtp_s
 
 
 def test_quarantine_and_requeue_from_the_command_line(config_file, dovecot, smtp_sink) -> None:
+    assert maild(config_file, "once").returncode == 0  # makes the store, with nothing in it
     assert maild(config_file, "quarantine").stdout.strip() == "nothing in quarantine"
     result = maild(config_file, "requeue", "99")
     assert result.returncode == 1 and "not in quarantine" in result.stderr
@@ -113,3 +119,32 @@ def test_an_unknown_ticket_status_is_refused_with_the_valid_ones(config_file) ->
     result = maild(config_file, "tickets", "--status", "bogus")
     assert result.returncode == 2
     assert "in-progress" in result.stderr and "waiting" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["tickets"], ["show", "TS20261125001"], ["status"], ["outbox"],
+                                     ["quarantine"]])
+def test_a_command_that_only_reads_never_creates_the_store(tmp_path, command) -> None:
+    state = tmp_path / "state"
+    config = tmp_path / "maild.toml"
+    config.write_text(f'''[imap]
+host = "imap.example.com"
+username = "support@example.com"
+password = "x"
+[smtp]
+host = "smtp.example.com"
+[helpdesk]
+address = "support@example.com"
+name = "Example Support"
+state_dir = "{state}"
+[database]
+url = "sqlite:///{state / 'maild.db'}"
+''', encoding="utf-8")
+    result = maild(config, *command)
+    assert result.returncode == 1
+    assert "no database at" in result.stderr and "has not stored any mail" in result.stderr
+    assert not state.exists()
+
+
+def test_a_command_that_only_reads_says_when_postgresql_holds_no_store() -> None:
+    with scratch_schema() as url, pytest.raises(StoreError, match="no maild tables"):
+        open_existing_database(url)

@@ -27,14 +27,30 @@ SQLITE_PRAGMAS = {
 OPEN_ATTEMPTS = 20
 
 
-def open_database(url: str) -> Database:
-    """Connect, create missing tables, and bind the models to this database."""
+def open_existing_database(url: str) -> Database:
+    """As open_database, for a command that only reads: a store that is not there yet is an
+    error saying so, and nothing (no file, no directory, no table) is created."""
+    path = _sqlite_path(url)
+    if path is not None and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"no database at {path}: maild has not stored any mail there yet "
+                         "(`maild once` or the service creates it)")
+    db = open_database(url, create=False)
+    if stored_schema_version(db) is None:
+        db.close()
+        raise StoreError(f"no maild tables in {redact(url)}: maild has not stored any mail there yet")
+    create_tables(db)  # a store an earlier maild made gets the columns added since; a current one: nothing
+    return db
+
+
+def open_database(url: str, create: bool = True) -> Database:
+    """Connect, create missing tables (unless `create` is False), and bind the models to this database."""
     for attempt in range(1, OPEN_ATTEMPTS + 1):
         try:
-            db = _connect(url)
+            db = _connect(url, create)
             database.initialize(db)
             db.connect(reuse_if_open=True)
-            create_tables(db)
+            if create:
+                create_tables(db)
             return db
         except StoreError:
             raise
@@ -90,10 +106,14 @@ def stored_schema_version(db: Database) -> int | None:
     return found[0] if found else None
 
 
-def _connect(url: str) -> Database:
-    if url.startswith("sqlite:"):
-        path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")
-        if path != ":memory:":
+def _sqlite_path(url: str) -> str | None:
+    return url.removeprefix("sqlite:").removeprefix("///").removeprefix("//") if url.startswith("sqlite:") else None
+
+
+def _connect(url: str, create: bool = True) -> Database:
+    path = _sqlite_path(url)
+    if path is not None:
+        if path != ":memory:" and create:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=30)
     if url.startswith(("postgresql:", "postgres:")):
