@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from datetime import datetime, tzinfo
 from types import ModuleType
 from typing import Any, Callable
 
-from . import __version__
+from . import __version__, logs
 from .config import Config, load_config
 from .errors import ConfigError, MaildError
 from .store.queries import TICKET_STATUSES
@@ -27,8 +26,7 @@ EXIT_CODES = """exit codes:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logs.configure(args.verbose, args.debug_sql)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -46,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"TOML configuration (default {DEFAULT_CONFIG})")
     p.add_argument("-v", "--verbose", action="store_true", help="log maild's own detail too (DEBUG)")
+    p.add_argument("--debug-sql", action="store_true", help="log every SQL statement too (very verbose)")
     p.add_argument("--version", action="version", version=f"maild {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (maild COMMAND --help for more)")
     check = sub.add_parser("check-config", help="validate the file and templates, then try the database, IMAP and SMTP")

@@ -12,11 +12,9 @@ killed thread would.
 from __future__ import annotations
 
 import gc
-import logging
 import multiprocessing
 import os
 import pickle
-import sys
 import threading
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
@@ -52,8 +50,7 @@ class StepProcess:
         self._answer, self._answering = _context.Pipe(duplex=False)
         self._process = _context.Process(target=_serve, name=f"maild-{name}", daemon=True,
                                          args=(build, database_url, clock, self._woken, self._answering,
-                                               wakes._waker if wakes else None,
-                                               logging.getLogger().getEffectiveLevel()))
+                                               wakes._waker if wakes else None))
         self.total: Any = None
 
     def __enter__(self) -> StepProcess:
@@ -88,10 +85,8 @@ class StepProcess:
 
 
 def _serve(build: Callable[[], Step], database_url: str, clock: Clock, wake: Connection,
-           answer: Connection, then: Connection | None, log_level: int) -> None:
-    _die_with_parent()
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+           answer: Connection, then: Connection | None) -> None:
+    _die_with_parent()  # its logging is maild's: the child is forked with it
     try:
         db = open_database(database_url)
         step = build()

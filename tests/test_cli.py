@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +150,25 @@ url = "sqlite:///{state / 'maild.db'}"
 def test_a_command_that_only_reads_says_when_postgresql_holds_no_store() -> None:
     with scratch_schema() as url, pytest.raises(StoreError, match="no maild tables"):
         open_existing_database(url)
+
+
+def test_every_mail_leaves_one_line_in_the_log(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail(message_id="<first@customer.example>"))
+    dovecot.append(customer_mail(headers={"Auto-Submitted": "auto-replied"}, sender="robot@customer.example",
+                                 subject="Automatic reply: away", message_id="<away@customer.example>"))
+    result = maild(config_file, "once")
+    lines = [line.split(": ", 1)[1] for line in result.stderr.splitlines() if " maild.steps." in line]
+    assert any(re.fullmatch(r"mail first@customer\.example from alice@customer\.example: "
+                            r"new ticket TS\d{11}, ack queued", line) for line in lines), lines
+    assert "mail away@customer.example from robot@customer.example: screened: auto-reply" in lines
+    assert any(re.fullmatch(r"outbox \d+ to alice@customer\.example: sent \(.*\)", line) for line in lines)
+
+
+def test_under_systemd_the_log_has_journal_priorities_and_no_timestamps(config_file, dovecot, smtp_sink) -> None:
+    dovecot.append(customer_mail())
+    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(config_file), "once"], capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "JOURNAL_STREAM": "8:12345"})
+    assert result.returncode == 0
+    lines = result.stderr.splitlines()
+    assert lines and all(line.startswith(("<6>", "<4>", "<3>")) for line in lines)
+    assert any(line.startswith("<6>maild.steps.process: mail ") for line in lines)

@@ -53,6 +53,7 @@ class MailOutcome:
     ticket: str | None  # the existing ticket it joins; None: a new one (OpenTicket) or none at all
     screened: str | None  # why it gets no automatic answer
     actions: tuple[Action, ...]
+    via: str | None = None  # how it was matched to the ticket it joins: "message-id" | "subject-tag"
 
 
 def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
@@ -61,7 +62,7 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
     match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None)
     if match.number is not None:
         return MailOutcome(match.number, screening.reason,
-                           join_ticket(mail, facts.tickets[match.number], match, screening))
+                           join_ticket(mail, facts.tickets[match.number], match, screening), match.via)
     if not screening.opens_ticket:  # a machine's mail about nothing of ours: stored, nothing more
         return MailOutcome(None, screening.reason, ())
     return MailOutcome(None, screening.reason, open_ticket(mail, facts, policy, match, screening))

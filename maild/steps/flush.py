@@ -149,6 +149,7 @@ class Flush:
         result = FlushResult(sent=len(sent))
         for row, outcome in answered:
             if isinstance(outcome, Sent):
+                log.info("outbox %s to %s: sent (%s)", row.id, ",".join(row.recipients), outcome.response)
                 continue
             when = next_attempt(row.attempts, row.created_at, isinstance(outcome, PermFail), now, self.config)
             if when is None:
@@ -158,7 +159,7 @@ class Flush:
                 outbox.retry_at(row.id, when, outcome.reason)
                 result += FlushResult(retried=1)
             log.warning("outbox %s to %s: %s (%s)", row.id, ",".join(row.recipients),
-                        "failed" if when is None else "queued", outcome.reason)
+                        "failed" if when is None else f"tried again at {when:%Y-%m-%d %H:%M:%S %Z}", outcome.reason)
         return result
 
 

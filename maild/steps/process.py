@@ -126,7 +126,7 @@ class Process:
 
     def _quarantine(self, stored: StoredMail, exc: Exception) -> None:
         fault = describe_fault(exc)
-        log.error("mail %s quarantined: %s", stored.id, fault)
+        log.error("mail %s (id %s): quarantined: %s", stored.message_key, stored.id, fault)
         inbound.quarantine(stored.id, fault)
 
     def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime, recent: Counter[str]) -> list[str]:
@@ -135,7 +135,7 @@ class Process:
         tag = subject_tag(mail.subject)
         referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
         outcome = decide(mail, self._facts(stored, mail, threads, referenced, recent, now), self.policy)
-        return self._apply(outcome, stored, referenced, now)
+        return self._apply(outcome, stored, mail, referenced, now)
 
     def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
                referenced: dict[str, TicketRow], recent: Counter[str], now: datetime) -> MailFacts:
@@ -146,20 +146,24 @@ class Process:
 
     # -- carrying out the outcome ------------------------------------------------------------
 
-    def _apply(self, outcome: MailOutcome, stored: StoredMail, referenced: dict[str, TicketRow],
+    def _apply(self, outcome: MailOutcome, stored: StoredMail, mail: ParsedMail, referenced: dict[str, TicketRow],
                now: datetime) -> list[str]:
         """Carry out the actions in order; returns the addresses automatic mail was queued to."""
         row = referenced[outcome.ticket] if outcome.ticket else None
         ticket = TicketRef(row.id, row.number) if row else None
         answered: list[str] = []
+        queued: list[str] = []  # kinds of mail queued, for the log
         for action in outcome.actions:
             if isinstance(action, actions.QueueMail):
                 assert ticket is not None, "QueueMail needs a ticket"
-                if self._queue(ticket, action, now) and action.rate_key:
-                    answered.append(action.rate_key)
+                if self._queue(ticket, action, now):
+                    queued.append(action.kind)
+                    answered += [action.rate_key] if action.rate_key else []
             else:
                 ticket = self._apply_one(action, ticket, stored, now)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
+        log.info("mail %s from %s: %s", stored.message_key, sender_of(mail) or "(no sender)",
+                 what_happened(outcome, ticket.number if ticket else None, queued))
         return answered
 
     def _apply_one(self, action: actions.Action, ticket: TicketRef | None, stored: StoredMail,
@@ -208,6 +212,24 @@ class Process:
                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
                                         rate_key=queued.rate_key)
+
+
+def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:
+    """The mail's log line, after "mail KEY from SENDER: ", e.g. "new ticket TS20261125001, ack
+    queued" or "joined TS20261125001 via message-id, screened: auto-reply"."""
+    if outcome.ticket:
+        said = f"joined {outcome.ticket} via {outcome.via}"
+    elif number:
+        said = f"new ticket {number}"
+    else:
+        return f"screened: {outcome.screened}"
+    if queued:
+        return f"{said}, {', '.join(queued)} queued"
+    return f"{said}, screened: {outcome.screened}" if outcome.screened else said
+
+
+def sender_of(mail: ParsedMail) -> str:
+    return mail.sender.address if mail.sender else ""
 
 
 def mailbox_facts(stored: StoredMail, now: datetime) -> MailboxFacts:
