@@ -22,6 +22,8 @@ class _JournalFormatter(logging.Formatter):
 
 
 def configure(verbose: bool = False, debug_sql: bool = False) -> None:
+    # No format here shows them, and a line per mail should cost no more than it must.
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     if os.environ.get("JOURNAL_STREAM"):
         handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
