@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,17 @@ def die_after_claiming(expected: int) -> None:
         claimed = inbound.claim_batch(limit=100, max_bytes=2**20, max_attempts=3)
     assert len(claimed) == expected
     inbound.unclaim(claimed)
+
+
+def test_the_log_says_once_what_happened_to_each_mail_of_a_batch_with_a_bad_one(app_with_broken_template,
+                                                                                 config_file, dovecot,
+                                                                                 smtp_sink) -> None:
+    dovecot.append(customer_mail(subject="系统无法登录", body="请处理", sender="li@kehu.example.cn"))
+    dovecot.append(customer_mail())  # English: its acknowledgement's template is broken
+    dovecot.append(customer_mail(subject="导出报表失败", body="请处理", sender="wang@kehu.example.cn"))
+    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(config_file), "once"], capture_output=True,
+                            text=True, timeout=120)
+    lines = [line for line in result.stderr.splitlines() if " maild.steps.process: mail " in line]
+    assert len(lines) == 3
+    assert sum("new ticket" in line for line in lines) == 2
+    assert sum("quarantined" in line and "customer_nmae" in line for line in lines) == 1

@@ -139,17 +139,23 @@ class Flush:
         return recorded + self._record(answered, now, started)
 
     def _record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, started: float) -> FlushResult:
-        """One commit for these answers, at the run's time plus how long the batch took so far."""
+        """One commit for these answers, at the run's time plus how long the batch took so far;
+        their log lines once it has committed."""
+        said: list[tuple[int, str]] = []
         with transaction():
-            return self._write(answered, now + timedelta(seconds=time.monotonic() - started))
+            result = self._write(answered, now + timedelta(seconds=time.monotonic() - started), said)
+        for level, line in said:
+            log.log(level, "%s", line)
+        return result
 
-    def _write(self, answered: list[tuple[Claimed, Outcome]], now: datetime) -> FlushResult:
+    def _write(self, answered: list[tuple[Claimed, Outcome]], now: datetime,
+               said: list[tuple[int, str]]) -> FlushResult:
         sent = [row.id for row, outcome in answered if isinstance(outcome, Sent)]
         outbox.mark_sent(sent, now)
         result = FlushResult(sent=len(sent))
         for row, outcome in answered:
             if isinstance(outcome, Sent):
-                log.info("outbox %s to %s: sent (%s)", row.id, ",".join(row.recipients), outcome.response)
+                said.append((logging.INFO, f"outbox {row.id} to {','.join(row.recipients)}: sent ({outcome.response})"))
                 continue
             when = next_attempt(row.attempts, row.created_at, isinstance(outcome, PermFail), now, self.config)
             if when is None:
@@ -158,8 +164,8 @@ class Flush:
             else:
                 outbox.retry_at(row.id, when, outcome.reason)
                 result += FlushResult(retried=1)
-            log.warning("outbox %s to %s: %s (%s)", row.id, ",".join(row.recipients),
-                        "failed" if when is None else f"tried again at {when:%Y-%m-%d %H:%M:%S %Z}", outcome.reason)
+            fate = "failed" if when is None else f"tried again at {when:%Y-%m-%d %H:%M:%S %Z}"
+            said.append((logging.WARNING, f"outbox {row.id} to {','.join(row.recipients)}: {fate} ({outcome.reason})"))
         return result
 
 

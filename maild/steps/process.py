@@ -61,6 +61,7 @@ class Process:
                                  ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit,
                                               config.screen.answer_within))
         self.total = 0  # mails taken since start, for `maild once` to report
+        self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
 
     def run(self, now: datetime) -> int:
         """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
@@ -100,7 +101,9 @@ class Process:
         return outbox.automatic_mails_since({answer_key(mail) for mail in mails} - {""}, since)
 
     def _write(self, parsed: list[tuple[StoredMail, ParsedMail | Exception]], now: datetime, isolated: bool) -> None:
-        """The batch's writes in one transaction; `isolated`: each mail under a savepoint."""
+        """The batch's writes in one transaction; `isolated`: each mail under a savepoint. Each
+        mail's log line is written once the transaction has committed: it says what is so."""
+        self._said = []
         with transaction():
             mine = inbound.still_new([stored.id for stored, _ in parsed])
             recent = self._recent_automatic_mails([mail for _, mail in parsed], now)
@@ -113,8 +116,11 @@ class Process:
                     self._isolated(stored, mail, recent, now)
                 else:
                     recent.update(self.handle(stored, mail, now, recent))
+        for level, line in self._said:
+            log.log(level, "%s", line)
 
     def _isolated(self, stored: StoredMail, mail: ParsedMail, recent: Counter[str], now: datetime) -> None:
+        said = len(self._said)
         try:
             with savepoint():
                 answered = self.handle(stored, mail, now, recent)
@@ -122,11 +128,12 @@ class Process:
         except StoreError:
             raise  # the database failed, not the mail: the batch is retried later
         except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
+            del self._said[said:]  # what it did is rolled back
             self._quarantine(stored, exc)
 
     def _quarantine(self, stored: StoredMail, exc: Exception) -> None:
         fault = describe_fault(exc)
-        log.error("mail %s (id %s): quarantined: %s", stored.message_key, stored.id, fault)
+        self._said.append((logging.ERROR, f"mail {stored.message_key} (id {stored.id}): quarantined: {fault}"))
         inbound.quarantine(stored.id, fault)
 
     def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime, recent: Counter[str]) -> list[str]:
@@ -162,8 +169,8 @@ class Process:
             else:
                 ticket = self._apply_one(action, ticket, stored, now)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
-        log.info("mail %s from %s: %s", stored.message_key, sender_of(mail) or "(no sender)",
-                 what_happened(outcome, ticket.number if ticket else None, queued))
+        self._said.append((logging.INFO, f"mail {stored.message_key} from {sender_of(mail) or '(no sender)'}: "
+                                         f"{what_happened(outcome, ticket.number if ticket else None, queued)}"))
         return answered
 
     def _apply_one(self, action: actions.Action, ticket: TicketRef | None, stored: StoredMail,
