@@ -91,7 +91,7 @@ class Fetch:
 
 
 def fetched(uid: int, raw: bytes, known: ServerFacts | None) -> FetchedMail:
-    if known is None:  # the server described it not: only its bytes are known
+    if known is None:  # no answer of the server described it: only its bytes are known
         return FetchedMail(uid, message_key(raw), raw)
     return FetchedMail(uid, message_key(raw), raw, known.received_at, known.answered)
 

@@ -55,28 +55,26 @@ class Flush:
         # greeting, EHLO and QUIT per batch cost as much as sending a few of its mails.
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connections: dict[int, SmtpSender] = {}
-        self._started = False
-        self.claimer = ""  # "host:pid", known at the first run (which may be in a forked child)
+        self.claimer = ""  # "host:pid", set by the first run (which may be in a forked child)
 
     def _take_back_dead_claims(self, now: datetime) -> None:
         """A sender of this host that died mid-batch left its leases behind: mail it had claimed
         would wait out the 5-minute lease. Its process is gone, so its rows are due now (the
         at-least-once window is the same: what the server took before the death goes again)."""
-        self._started = True
         host = socket.gethostname()
-        self.claimer = f"{host}:{os.getpid()}"
         with transaction():
             dead = {claimer for claimer in outbox.claimers(host) if not _alive(int(claimer.rpartition(":")[2]))}
             taken_back = outbox.release(dead, now)
         if taken_back:
             log.warning("took back %d mail(s) claimed by senders that died (%s)", taken_back, ", ".join(sorted(dead)))
+        self.claimer = f"{host}:{os.getpid()}"  # only now: should the database fail, the next run tries again
 
     def run(self, now: datetime) -> int:
         """Send one batch of due mail; returns how many mails got an answer
         that settles them for now. 0 also when the server refused the whole batch: the rest waits
         for its backoff instead of being tried again at once. A run that returns 0 closes the
         connections."""
-        if not self._started:
+        if not self.claimer:
             self._take_back_dead_claims(now)
         with transaction():
             claimed = outbox.claim_due(now, BATCH, self.claimer)
