@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from maild.parsing import Address, message_key, mime_tree, normalise_message_id, parse_mail, strip_reply_prefixes
+from maild.parsing import (Address, message_key, mime_tree, normalise_message_id, parse_headers, parse_mail,
+                           strip_reply_prefixes)
 from maild.parsing.charset_labels import codec_for
 from maild.parsing.charsets import decode_bytes
 from maild.parsing.filenames import safe_filename
@@ -619,3 +620,11 @@ def test_a_plain_multipart_mail_is_split_at_its_boundaries_with_the_same_result(
 @pytest.mark.parametrize("raw", DECLINED.values(), ids=DECLINED.keys())
 def test_a_multipart_mail_of_another_shape_takes_the_full_parse(raw) -> None:
     assert parse_multipart(raw, mime_tree.PARSER.parser.policy) is None
+
+
+def test_the_headers_alone_give_sender_and_subject_of_a_huge_mail() -> None:
+    raw = (b"From: =?utf-8?b?5byg5LiJ?= <zhang@kehu.example.cn>\r\nSubject: =?gbk?b?z7XNs87et6i1x8K8?=\r\n"
+           b"Message-ID: <huge@kehu.example.cn>\r\n\r\n" + b"x" * 10_000_000)
+    mail = parse_headers(raw)
+    assert (mail.sender.name, mail.sender.address, mail.subject) == ("张三", "zhang@kehu.example.cn", "系统无法登录")
+    assert mail.message_id == "huge@kehu.example.cn" and len(mail.text) < 4  # the body is not read

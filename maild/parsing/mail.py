@@ -86,6 +86,12 @@ def parse_mail(raw: bytes) -> ParsedMail:
         return _unparseable(data, exc)
 
 
+def parse_headers(raw: bytes) -> ParsedMail:
+    """The ParsedMail of the header block (sender, subject, ids, …): cheap however large the
+    mail, as its body is not read (a byte or two of it may show as the text)."""
+    return parse_mail(_header_block(_as_bytes(raw)))
+
+
 def message_key(raw: bytes) -> str:
     """The normalised Message-ID, or "sha256:<hex>" of the raw bytes.
 

@@ -20,7 +20,7 @@ from ..config import Config
 from ..errors import StoreError, describe_fault
 from ..outgoing.notices import write_notice
 from ..outgoing.templates import Renderer
-from ..parsing import ParsedMail, parse_mail
+from ..parsing import ParsedMail, parse_headers, parse_mail
 from ..rules import actions
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
@@ -265,10 +265,11 @@ def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
 # -- the quarantine, for the command line -----------------------------------------------------
 
 def quarantined() -> list[dict[str, Any]]:
-    """Mails that could not be processed, with their error, sender and subject."""
+    """Mails that could not be processed, with their error, sender and subject (read from the
+    stored headers only: a quarantined mail may be a huge one)."""
     rows = queries.quarantined()
     for row in rows:
-        mail = parse_mail(inbound.raw_mail(row["message_key"]))
+        mail = parse_headers(inbound.raw_head(row["message_key"]))
         row.update({"from": mail.sender.address if mail.sender else "", "subject": mail.subject})
     return rows
 

@@ -91,8 +91,10 @@ def hold_mailbox(mailbox: str) -> bool:
     return run(f"SELECT pg_try_advisory_lock({FETCHES}, hashtext(?))", (mailbox,)).fetchone()[0]
 
 
-def raw_mail(message_key: str) -> bytes:
-    return RawMail.get_by_id(message_key).raw
+def raw_head(message_key: str, size: int = 1 << 16) -> bytes:
+    """The first `size` bytes of a stored mail: its headers, however large the rest."""
+    found = rows("SELECT substr(raw, 1, ?) FROM raw_mail WHERE message_key = ?", (size, message_key))
+    return bytes(found[0][0]) if found else b""
 
 
 # -- processing -------------------------------------------------------------------------------
