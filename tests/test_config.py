@@ -124,3 +124,11 @@ def _toml(data: dict) -> str:
     return "".join(f"[{name}]\n" + "".join(f"{key} = {json.dumps(value, ensure_ascii=False)}\n"
                                            for key, value in values.items())
                    for name, values in data.items())
+
+
+def test_the_units_documentation_is_a_file_the_install_steps_create() -> None:
+    root = EXAMPLE.parents[1]
+    [documentation] = [line.split("=", 1)[1] for line in (root / "systemd" / "maild.service").read_text().splitlines()
+                       if line.startswith("Documentation=")]
+    path = documentation.removeprefix("file://")
+    assert f"install -D -m 0644 README.md {path}" in (root / "README.md").read_text()
