@@ -6,6 +6,7 @@ from email.message import EmailMessage
 
 from maild.app import App
 from maild.config import load_config
+from maild.rules.inbound import MAX_PARTICIPANTS
 from maild.store import queries
 from maild.store.models import MailboxCursor
 from maild.testing.dovecot import PrivateDovecot
@@ -153,3 +154,21 @@ def test_stored_mail_can_be_moved_to_a_processed_folder(config_file, dovecot, sm
     app.close()
     assert dovecot.list_messages("INBOX") == []
     assert len(dovecot.list_messages("Processed")) == 1
+
+
+def test_a_mail_with_a_huge_cc_and_references_gets_its_ticket_and_holds_up_nobody(app, dovecot, smtp_sink) -> None:
+    cc = ",\r\n ".join(f"person{n}@many.example" for n in range(12_000))  # three SQL values a participant
+    references = "\r\n ".join(f"<ref{n}@thread.example>" for n in range(40_000))
+    dovecot.append((f"From: Alice Smith <alice@customer.example>\r\nTo: support@example.com\r\nCc: {cc}\r\n"
+                    f"Subject: Cannot log in\r\nMessage-ID: <huge@customer.example>\r\nReferences: {references}\r\n"
+                    "Date: Wed, 25 Nov 2026 09:00:00 +0800\r\n\r\nSince this morning nothing works.\r\n").encode())
+    dovecot.append(customer_mail(subject="Next in line", sender="bob@customer.example"))
+    app.once()
+    assert queries.status()["quarantined"] == 0
+    assert sorted(t["customer"] for t in queries.list_tickets()) == ["alice@customer.example",
+                                                                     "bob@customer.example"]
+    huge = next(t for t in queries.list_tickets() if t["customer"] == "alice@customer.example")
+    assert len(queries.ticket_detail(huge["number"])["participants"]) == MAX_PARTICIPANTS
+    assert len(smtp_sink.wait_for(2)) == 2
+    [ack] = [m for m in smtp_sink.messages if m.rcpt_tos == ("alice@customer.example",)]
+    assert len(ack.message["References"].split()) == 20  # the root and the latest of them

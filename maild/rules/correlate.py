@@ -42,10 +42,19 @@ def subject_tag(subject: str) -> str | None:
 RETURNED_TYPES = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
 
 
+# What one mail's thread ids may make the store look up: the nearest ones and the thread's root
+# say where it belongs; a References header of 260,000 ids says nothing more.
+NEAREST_IDS = 200
+ROOT_IDS = 10
+
+
 def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
-    """The Message-IDs a mail answers, nearest first; for a bounce (RFC 3464) also the ids in the
-    returned original, so a bounced acknowledgement lands on its ticket."""
+    """The Message-IDs a mail answers, nearest first (at most NEAREST_IDS, and the ROOT_IDS at the
+    thread's start); for a bounce (RFC 3464) also the ids in the returned original, so a bounced
+    acknowledgement lands on its ticket."""
     ids = list(mail.in_reply_to) + list(reversed(mail.references))
+    if len(ids) > NEAREST_IDS + ROOT_IDS:
+        ids = ids[:NEAREST_IDS] + ids[-ROOT_IDS:]
     if mail.content_type != "multipart/report":
         return tuple(dict.fromkeys(ids))  # a forwarded copy of our mail is no answer to it
     for attachment in mail.attachments:

@@ -96,13 +96,19 @@ def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: M
     return tuple(actions)
 
 
+ANSWER_REFERENCES = 20  # ids in an answer's References: the thread's root and the latest ones
+MAX_PARTICIPANTS = 100  # a Cc of 90,000 addresses is a mass mailing, not a team to let in
+
+
 def participants(mail: ParsedMail, helpdesk_address: str) -> tuple[tuple[str, str], ...]:
-    """Who may write into the ticket by its subject tag: the customer, and whoever they wrote with."""
+    """Who may write into the ticket by its subject tag: the customer, and whoever they wrote with
+    (the first MAX_PARTICIPANTS in all)."""
     ours = helpdesk_address.lower()
-    people = {a.key: "cc" for a in (*mail.to, *mail.cc, *mail.reply_to) if a.key and a.key != ours}
+    people = {a.key: "cc" for a in (*mail.reply_to, *mail.to, *mail.cc) if a.key and a.key != ours}
     if sender_key(mail):
-        people[sender_key(mail)] = "customer"
-    return tuple(people.items())
+        people.pop(sender_key(mail), None)
+        people = {sender_key(mail): "customer", **people}
+    return tuple(people.items())[:MAX_PARTICIPANTS]
 
 
 def customer_article(mail: ParsedMail, screening: Screening) -> AddArticle:
@@ -116,6 +122,8 @@ def acknowledgement(mail: ParsedMail, facts: MailFacts, language: str, subject: 
     recipient = reply_target(mail)
     assert recipient is not None  # screening answers only mail with an answerable address
     references = (*mail.references, mail.message_id) if mail.message_id else mail.references
+    if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
+        references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
     return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
                      {"customer_name": customer_name, "received_at": facts.received_at},
                      mail.message_id, tuple(references), rate_key=recipient.key)

@@ -23,13 +23,20 @@ _translated: dict[str, str] = {}
 _inserts: dict[tuple[type[Model], tuple[str, ...], bool], str] = {}
 
 
+# SQLite says these of a statement too large for it: a fault of the data in hand, not of the database.
+DATA_TOO_LARGE = ("too many SQL variables", "string or blob too big", "too many terms")
+
+
 @contextmanager
 def store_faults() -> Iterator[None]:
     """A fault of the database itself (gone, locked, out of space) becomes StoreError: the caller
-    retries later instead of blaming the mail in hand."""
+    retries later instead of blaming the mail in hand. A statement too large for the database
+    stays the fault it is, so the mail that made it is quarantined with it."""
     try:
         yield
     except (OperationalError, InterfaceError) as exc:
+        if any(sign in str(exc) for sign in DATA_TOO_LARGE):
+            raise
         raise StoreError(f"database: {exc}") from exc
 
 
