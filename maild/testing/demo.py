@@ -57,7 +57,8 @@ def maild(config: Path, *args: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", type=Path, help="keep the state (database, config) in this folder")
+    parser.add_argument("--keep", type=Path, help="keep the state (database, attachments, config) in this folder, "
+                                                  "to look at with maild -c DIR/maild.toml tickets, show, status")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="maild-demo-") as scratch:
         state = args.keep or Path(scratch)
@@ -68,7 +69,10 @@ def main() -> int:
             config.write_text(local_config(dovecot, sink, f"sqlite:///{state / 'maild.db'}", state),
                               encoding="utf-8")
             dovecot.append_many(sample_mails())
-            print(f"== {len(SAMPLES)} customer mails put in the demo mailbox (Dovecot on port {dovecot.port})")
+            automatic = [subject for _, _, subject, _, headers in SAMPLES if headers]
+            print(f"== {len(SAMPLES)} mails put in the demo mailbox (Dovecot on port {dovecot.port}): "
+                  f"{len(SAMPLES) - len(automatic)} from customers, {len(automatic)} automatic "
+                  f"({'; '.join(automatic)}), which maild stores and screens but never answers")
             print(f"== maild -c {config} once")
             print(maild(config, "once"))
             print("== maild tickets")
@@ -76,7 +80,7 @@ def main() -> int:
             first = json.loads(maild(config, "tickets", "--json"))[0]["number"]
             print(f"== maild show {first}")
             print(maild(config, "show", first))
-            print("== maild status")
+            print("== maild status   (the screened mails are the automatic ones: no ticket, no answer)")
             print(maild(config, "status"))
             for received in sink.messages:
                 message = received.message
