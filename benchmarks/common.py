@@ -248,7 +248,7 @@ def generate(n: int, seed: int, stats: MailSet, tag: str = "bench", auto_reply_s
 
 @contextmanager
 def scratch_dir(prefix: str, under: str = "/tmp") -> Iterator[Path]:
-    """A directory (under /tmp) that the dovecot user can traverse (a 700 one it cannot)."""
+    """A directory in `under` that the dovecot user can traverse (a 700 one it cannot)."""
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=under))
     os.chmod(path, 0o755)
     try:

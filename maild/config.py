@@ -20,6 +20,12 @@ SECURITY_MODES = ("tls", "starttls", "none")
 FIRST_RUN = ("all", "unseen", "new")  # imap.first_run
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file a sqlite: database url names (sqlite:////abs/path, sqlite:///rel/path); None for
+    any other url."""
+    return url.removeprefix("sqlite:").removeprefix("///").removeprefix("//") if url.startswith("sqlite:") else None
+
+
 @dataclass(frozen=True)
 class ImapConfig:
     host: str
@@ -214,8 +220,8 @@ def _validate(config: Config) -> None:
     url = config.database.url
     if not url.startswith(("sqlite:", "postgresql:", "postgres:")):
         raise ConfigError("database.url", "expected sqlite:////ABSOLUTE/PATH or postgresql://USER@HOST/DB")
-    sqlite_path = url.removeprefix("sqlite:").removeprefix("///").removeprefix("//")  # as store/db._sqlite_path
-    if url.startswith("sqlite:") and sqlite_path != ":memory:" and not sqlite_path.startswith("/"):
+    path = sqlite_path(url)
+    if path is not None and path != ":memory:" and not path.startswith("/"):
         raise ConfigError("database.url", "a relative SQLite path would depend on the directory maild starts "
                                           "in: write sqlite:////ABSOLUTE/PATH (four slashes)")
     if config.imap.first_run not in FIRST_RUN:

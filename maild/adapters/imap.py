@@ -37,7 +37,7 @@ class ServerFacts:
     size: int
     received_at: datetime | None  # INTERNALDATE, in UTC
     answered: bool  # flagged \Answered: someone has answered it already
-    seen: bool = False  # flagged \Seen: someone has read it
+    seen: bool  # flagged \Seen: someone has read it
 
 
 def _utc(value: object) -> datetime | None:
@@ -111,7 +111,7 @@ class ImapMailbox:
         """What the server knows of these mails besides their bytes, in one round trip."""
         if not uids:
             return {}
-        with translated("fetch sizes"):
+        with translated("fetch sizes and flags"):
             found = self.client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE", "FLAGS"])
         return {uid: ServerFacts(int(data[b"RFC822.SIZE"]), _utc(data.get(b"INTERNALDATE")),
                                  b"\\Answered" in data.get(b"FLAGS", ()), b"\\Seen" in data.get(b"FLAGS", ()))

@@ -165,7 +165,8 @@ class Process:
                 assert ticket is not None, "QueueMail needs a ticket"
                 if self._queue(ticket, action, now):
                     queued.append(action.kind)
-                    answered += [action.rate_key] if action.rate_key else []
+                    if action.rate_key:
+                        answered.append(action.rate_key)
             else:
                 ticket = self._apply_one(action, ticket, stored, now)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)

@@ -12,6 +12,7 @@ from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
 from playhouse.migrate import SchemaMigrator, migrate
 
+from ..config import sqlite_path
 from ..errors import StoreError
 from . import sql
 from .models import TABLES, database
@@ -30,7 +31,7 @@ OPEN_ATTEMPTS = 20
 def open_existing_database(url: str) -> Database:
     """As open_database, for a command that only reads: a store that is not there yet is an
     error saying so, and nothing (no file, no directory, no table) is created."""
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is not None and path != ":memory:" and not Path(path).exists():
         raise StoreError(f"no database at {path}: maild has not stored any mail there yet "
                          "(`maild once` or the service creates it)")
@@ -106,12 +107,8 @@ def stored_schema_version(db: Database) -> int | None:
     return found[0] if found else None
 
 
-def _sqlite_path(url: str) -> str | None:
-    return url.removeprefix("sqlite:").removeprefix("///").removeprefix("//") if url.startswith("sqlite:") else None
-
-
 def _connect(url: str, create: bool = True) -> Database:
-    path = _sqlite_path(url)
+    path = sqlite_path(url)
     if path is not None:
         if path != ":memory:" and create:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,11 @@ service anvil {{
 """
 
 
+def _program(name: str) -> str | None:
+    """Dovecot's programs live in sbin, which a non-root PATH often lacks."""
+    return shutil.which(name, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+
+
 class DovecotError(RuntimeError):
     pass
 
@@ -135,7 +140,7 @@ class PrivateDovecot:
         self._require_owner()
         if self._proc is not None:
             raise DovecotError("dovecot is already running")
-        binary = shutil.which(DOVECOT, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
+        binary = _program(DOVECOT)
         if binary is None:
             raise DovecotError("dovecot-imapd is not installed (apt-get install dovecot-imapd)")
 
@@ -187,7 +192,7 @@ class PrivateDovecot:
 
     def _drop_connections(self) -> None:
         assert self._dir is not None
-        doveadm = shutil.which("doveadm", path=os.environ.get("PATH", "") + ":/usr/bin:/usr/sbin")
+        doveadm = _program("doveadm")
         if doveadm is None:
             raise DovecotError("doveadm is missing (it comes with dovecot-core)")
         # Not checked: with nobody connected, doveadm kick exits non-zero.
