@@ -13,6 +13,7 @@ from .adapters.imap import ImapMailbox
 from .clock import Clock, SystemClock
 from .config import Config
 from .outgoing.templates import renderer_for
+from .progress import Counts, ProgressLine
 from .steps import drain
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
@@ -51,18 +52,21 @@ class App:
     def fetch_step(self, mailbox: ImapMailbox) -> Fetch:
         return Fetch(mailbox, self.config.imap.batch_size, self.config.imap.first_run)
 
-    def once(self) -> RoundResult:
+    def once(self, progress: ProgressLine | None = None) -> RoundResult:
         """Fetch every new mail, process it, send what is due — the same steps the daemon runs.
 
         A step per process, each on a core of its own as far as there are cores: this one fetches
         and wakes the processing, which wakes the sending (an interpreter runs one thread at a time,
         so threads would take turns). On PostgreSQL two processes take batches side by side: each
         waits for the server half the time. SQLite writes one batch at a time, and a second one
-        only took turns for its lock."""
+        only took turns for its lock. `progress` shows how far it has come until the last child
+        is done."""
         url = self.config.database.url
         processors = 2 if is_postgresql() else 1
         self.db.close()  # the children are forked from this process: none may inherit its connection
         with ExitStack() as stack:  # closed in reverse: the processing ends before the sending
+            if progress:
+                stack.callback(progress.stop)
             flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock))
             processing_steps = [stack.enter_context(StepProcess(Process.name, partial(processing, self.config), url,
                                                                 self.clock, wakes=flush))
@@ -72,10 +76,15 @@ class App:
             def stored(step: str, work: int) -> None:
                 for worker in processing_steps:
                     worker.wake()
+                if progress:
+                    progress.redraw()
 
             with self.mailbox() as mailbox:
                 mailbox.ensure_processed_folder()
                 fetch = self.fetch_step(mailbox)
+                if progress:
+                    progress.start(lambda: Counts(fetch.passed, fetch.passed + fetch.left,
+                                                  sum(p.work_done for p in processing_steps), flush.work_done))
                 drain((fetch,), self.clock.now, progress=stored)
         return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total)
 

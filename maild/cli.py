@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, tzinfo
+from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-from . import __version__, logs
+from . import __version__, formats, logs
 from .config import Config, load_config
 from .errors import ConfigError, MaildError
 from .store.queries import TICKET_STATUSES
@@ -56,12 +56,24 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
     show = sub.add_parser("show", help="a ticket with its messages in order")
     show.add_argument("number", help="the ticket number, e.g. TS20261125001")
+    mails = sub.add_parser("mails", help="stored mails, oldest first, each with what became of it")
+    only = mails.add_mutually_exclusive_group()
+    only.add_argument("--screened", action="store_true", help="only mails that got no automatic answer")
+    only.add_argument("--quarantined", action="store_true", help="only mails that could not be processed")
+    mails.add_argument("--limit", type=int, default=100, metavar="N", help="the latest N mails (default 100, 0: all)")
+    mail = sub.add_parser("mail", help="one stored mail's decision trace: what maild read, each rule's verdict, "
+                                       "how it was threaded, what it decided and wrote")
+    mail.add_argument("reference", metavar="ID-or-Message-ID",
+                      help="its id, as `maild mails` lists it, or its Message-ID")
+    replay = sub.add_parser("replay", help="the decision trace of a mail file as if it came in now, and what it "
+                                           "would send: a dry run that stores and sends nothing")
+    replay.add_argument("file", metavar="FILE.eml", help="the mail, as raw RFC 5322 bytes")
     sub.add_parser("quarantine", help="mails that could not be processed, with their errors")
     requeue = sub.add_parser("requeue", help="process a quarantined mail again (after a fix)")
     requeue.add_argument("id", type=int, help="the mail's id, as `maild quarantine` lists it")
     sub.add_parser("outbox", help="mails waiting to be sent or that failed")
     sub.add_parser("status", help="counts of mails, tickets and the outbox")
-    for name in ("tickets", "show", "quarantine", "outbox", "status"):
+    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
@@ -103,10 +115,11 @@ def _probe_database(config: Config) -> str:
 
 def cmd_once(config: Config, args: argparse.Namespace) -> int:
     from .app import App
+    from .progress import ProgressLine
 
     app = App(config)
     try:
-        result = app.once()
+        result = app.once(ProgressLine(sys.stderr) if sys.stderr.isatty() else None)
     finally:
         app.close()
     f = result.flushed
@@ -152,32 +165,54 @@ def cmd_show(config: Config, args: argparse.Namespace) -> int:
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    emit(ticket, args.json, lambda t: format_ticket(t, config.helpdesk.zone))
+    emit(ticket, args.json, lambda t: formats.ticket(t, config.helpdesk.zone))
     return 0
 
 
-def local_time(iso: str | None, zone: tzinfo) -> str:
-    return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M") if iso else "-"
+def cmd_mails(config: Config, args: argparse.Namespace) -> int:
+    from .steps.process_views import mails
+
+    _store(config)
+    only = "screened" if args.screened else "quarantined" if args.quarantined else None
+    emit(mails(only, args.limit or None), args.json, lambda rows: formats.mails(rows, config.helpdesk.zone))
+    return 0
 
 
-def format_ticket(t: dict[str, Any], zone: tzinfo) -> str:
-    lines = [f"{t['number']}  [{t['status']}]  {t['subject']}",
-             f"customer: {t['customer_name']} <{t['customer']}>   channel: {t['channel']}   "
-             f"received: {local_time(t['received_at'], zone)}",
-             f"participants: {', '.join(t['participants'])}", ""]
-    for i, m in enumerate(t["messages"], 1):
-        arrow = "→ customer" if m["direction"] == "out" else "← customer"
-        extra = f" [{m['delivery']}]" if m["delivery"] else ""
-        extra += f" (screened: {m['screened']})" if m["screened"] else ""
-        lines += [f"#{i} {local_time(m['at'], zone)} {arrow} from {m['from']}{extra}", f"   {m['subject']}"]
-        lines += [f"   {line}" for line in m["body"].strip().splitlines()[:40]]
-        lines += [f"   📎 {a['filename']} ({a['size']} bytes)" for a in m["attachments"]]
-        lines.append("")
-    return "\n".join(lines)
+def cmd_mail(config: Config, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .steps.process_views import find_mail, trace_stored
+
+    _store(config)
+    row = find_mail(args.reference)
+    if row is None:
+        print(f"maild: no stored mail {args.reference}", file=sys.stderr)
+        return 1
+    emit(trace_stored(row, config, SystemClock().now()), args.json, lambda t: formats.trace(t, config.helpdesk.zone))
+    return 0
+
+
+def cmd_replay(config: Config, args: argparse.Namespace) -> int:
+    from .clock import SystemClock
+    from .errors import NoStore
+    from .steps.process_views import trace_file
+    from .store.db import open_database
+
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"maild: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    try:
+        _store(config)
+    except NoStore as exc:  # before the first run: threaded against no tickets at all
+        print(f"maild: {exc}; replaying against an empty store", file=sys.stderr)
+        open_database("sqlite:///:memory:")
+    emit(trace_file(raw, config, SystemClock().now()), args.json, formats.replay)
+    return 0
 
 
 def cmd_quarantine(config: Config, args: argparse.Namespace) -> int:
-    from .steps.process import quarantined
+    from .steps.process_views import quarantined
 
     _store(config)
     emit(quarantined(), args.json, lambda rows: "\n".join(
@@ -208,22 +243,13 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
-    emit(queries.status(), args.json, format_status)
+    emit(queries.status(), args.json, formats.status)
     return 0
-
-
-def format_status(s: dict[str, Any]) -> str:
-    tickets = ", ".join(f"{k} {v}" for k, v in sorted(s["tickets"].items())) or "none"
-    o = s["outbox"]
-    return (f"mails: {s['mails']} stored, {s['pending']} pending, {s['screened']} screened, "
-            f"{s['quarantined']} quarantined\n"
-            f"tickets: {tickets}\n"
-            f"outbox: {o['queued']} queued, {o['sent']} sent, {o['failed']} failed\n"
-            f"last fetch: {s['last_fetch'] or 'never'}")
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "tickets": cmd_tickets,
-    "show": cmd_show, "quarantine": cmd_quarantine, "requeue": cmd_requeue, "outbox": cmd_outbox,
+    "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
+    "requeue": cmd_requeue, "outbox": cmd_outbox,
     "status": cmd_status,
 }

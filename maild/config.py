@@ -18,6 +18,7 @@ from .errors import ConfigError
 
 SECURITY_MODES = ("tls", "starttls", "none")
 FIRST_RUN = ("all", "unseen", "new")  # imap.first_run
+PRIORITIES = ("P0", "P1", "P2", "P3")  # the guideline's, most urgent first
 
 
 def sqlite_path(url: str) -> str | None:
@@ -88,6 +89,17 @@ class ScreenConfig:
     answer_within: int = 259200  # seconds: mail the server received longer ago gets no automatic answer
 
 
+def _per_priority(**seconds: int):
+    return field(default_factory=lambda: dict(seconds))
+
+
+@dataclass(frozen=True)
+class SlaConfig:
+    """The guideline's clocks, in seconds per priority; a table in the file may name only some."""
+
+    first_response: dict[str, int] = _per_priority(P0=7200, P1=86400, P2=86400, P3=86400)  # G2
+
+
 @dataclass(frozen=True)
 class ProcessingConfig:
     max_attempts: int = 3
@@ -102,6 +114,7 @@ class Config:
     database: DatabaseConfig = DatabaseConfig()
     screen: ScreenConfig = ScreenConfig()
     processing: ProcessingConfig = ProcessingConfig()
+    sla: SlaConfig = SlaConfig()
     source: str = ""
 
 
@@ -112,6 +125,7 @@ SECTIONS: dict[str, type] = {
     "helpdesk": HelpdeskConfig,
     "screen": ScreenConfig,
     "processing": ProcessingConfig,
+    "sla": SlaConfig,
 }
 
 
@@ -147,7 +161,7 @@ def config_from_dict(data: dict, source: str = "") -> Config:
 
 
 def _required_fields(cls: type) -> list[str]:
-    return [f.name for f in fields(cls) if f.default is MISSING]
+    return [f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING]
 
 
 def _build(section: str, cls: type, raw: dict):
@@ -160,12 +174,23 @@ def _build(section: str, cls: type, raw: dict):
         if name not in raw:
             raise ConfigError(f"{section}.{name}", "missing")
     values = {key: _typed(f"{section}.{key}", hints[key], value) for key, value in raw.items()}
+    for f in fields(cls):  # a table names some priorities; the others keep their defaults
+        if f.name in values and isinstance(values[f.name], dict):
+            values[f.name] = {**f.default_factory(), **values[f.name]}
     if "password_file" in known:
         values["password"] = _secret(section, values.get("password"), values.get("password_file"))
     return cls(**values)
 
 
 def _typed(key: str, hint, value):
+    if typing.get_origin(hint) is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(key, f"expected a table such as {{P0 = 7200, P1 = 86400}}, got {value!r}")
+        for name, item in value.items():
+            if name not in PRIORITIES:
+                raise ConfigError(f"{key}.{name}", f"unknown priority (known: {', '.join(PRIORITIES)})")
+            _typed(f"{key}.{name}", int, item)
+        return value
     allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     for kind in allowed:
         if kind is type(None):
@@ -229,5 +254,7 @@ def _validate(config: Config) -> None:
     for section in SECTIONS:  # every number is a count, a size or a duration: none can be 0 or less
         part = getattr(config, section)
         for key, value in vars(part).items():
-            if isinstance(value, int) and not isinstance(value, bool) and value < 1:
-                raise ConfigError(f"{section}.{key}", "expected a positive integer")
+            numbers = value.items() if isinstance(value, dict) else [(None, value)]
+            for name, number in numbers:
+                if isinstance(number, int) and not isinstance(number, bool) and number < 1:
+                    raise ConfigError(".".join(filter(None, (section, key, name))), "expected a positive integer")

@@ -4,6 +4,7 @@
     ├── ConfigError        a bad or unknown key in the TOML file; names the dotted key
     ├── TemplateFault      a template is missing or does not compile
     ├── StoreError         the database could not be opened, or failed under a transaction
+    │   └── NoStore        a command that only reads found no store: maild has stored nothing yet
     └── AdapterError       a side-effect adapter failed; foreign exceptions are translated here
         ├── ImapError      login, select, fetch or IDLE failed
         └── SmtpError      the SMTP connection itself could not be set up
@@ -24,6 +25,10 @@ class ConfigError(MaildError):
 
 
 class StoreError(MaildError):
+    pass
+
+
+class NoStore(StoreError):
     pass
 
 

@@ -40,17 +40,19 @@ class StepProcess:
     """`with StepProcess(name, build, database_url, clock) as worker:` drains the step `build()`
     makes in a child whenever `worker.wake()` is called, and a last time when the block ends; the
     step's `total` comes back as `worker.total`, and a fault of the child is raised at the end of
-    the block. `build` is called in the child once its store is open. With `wakes`,
-    each piece of work the step does wakes that worker, the next step down the line (whose block
-    must enclose this one's, so it takes its last round after this one's)."""
+    the block; `worker.work_done` counts the work as it goes, for a progress display. `build` is
+    called in the child once its store is open. With `wakes`, each piece of work the step does
+    wakes that worker, the next step down the line (whose block must enclose this one's, so it
+    takes its last round after this one's)."""
 
     def __init__(self, name: str, build: Callable[[], Step], database_url: str, clock: Clock,
                  wakes: StepProcess | None = None) -> None:
         self._woken, self._waker = _context.Pipe(duplex=False)
         self._answer, self._answering = _context.Pipe(duplex=False)
+        self._done = _context.Value("q", 0, lock=False)  # shared memory: written by the child alone
         self._process = _context.Process(target=_serve, name=f"maild-{name}", daemon=True,
                                          args=(build, database_url, clock, self._woken, self._answering,
-                                               wakes._waker if wakes else None))
+                                               wakes._waker if wakes else None, self._done))
         self.total: Any = None
 
     def __enter__(self) -> StepProcess:
@@ -61,6 +63,10 @@ class StepProcess:
 
     def wake(self) -> None:
         self._send(True)
+
+    @property
+    def work_done(self) -> int:
+        return int(self._done.value)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -85,13 +91,17 @@ class StepProcess:
 
 
 def _serve(build: Callable[[], Step], database_url: str, clock: Clock, wake: Connection,
-           answer: Connection, then: Connection | None) -> None:
+           answer: Connection, then: Connection | None, done: Any) -> None:
     _die_with_parent()  # its logging is maild's: the child is forked with it
     try:
         db = open_database(database_url)
         step = build()
         tune_garbage_collector()
-        progress = (lambda name, work: then.send(True)) if then else (lambda name, work: None)
+
+        def progress(name: str, work: int) -> None:
+            done.value += work
+            if then:
+                then.send(True)
         try:
             while _next_round(wake):
                 drain((step,), clock.now, progress=progress)

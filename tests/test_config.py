@@ -34,7 +34,7 @@ def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
     assert config.helpdesk.timezone == "Asia/Shanghai"
-    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing"):
+    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla"):
         documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
         assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
 
@@ -90,6 +90,23 @@ def test_a_relative_password_file_comes_from_systemd_credentials(tmp_path, monke
 def test_a_count_or_duration_below_one_is_named(section, key, value) -> None:
     with pytest.raises(ConfigError, match=rf"{section}\.{key}.*positive"):
         config_from_dict(with_change(section, key, value))
+
+
+def test_a_response_window_table_may_name_only_some_priorities() -> None:
+    config = config_from_dict(with_change("sla", "first_response", {"P0": 3600}))
+    assert config.sla.first_response == {"P0": 3600, "P1": 86400, "P2": 86400, "P3": 86400}
+
+
+@pytest.mark.parametrize("value,message", [
+    ({"P5": 60}, "sla.first_response.P5: unknown priority (known: P0, P1, P2, P3)"),
+    ({"P1": 0}, "sla.first_response.P1: expected a positive integer"),
+    ({"P0": "2h"}, "sla.first_response.P0: expected an integer"),
+    (7200, "sla.first_response: expected a table"),
+])
+def test_a_wrong_response_window_is_named(value, message) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change("sla", "first_response", value))
+    assert str(error.value).startswith(message)
 
 
 def test_a_relative_sqlite_path_is_refused() -> None:

@@ -68,6 +68,12 @@ def test_a_step_that_imports_another_step_is_named(tmp_path: Path) -> None:
     assert violations(root) == ["maild/steps/timers.py:2 imports maild.steps.flush: a step never imports another step"]
 
 
+def test_a_steps_views_may_import_their_step_and_no_other(tmp_path: Path) -> None:
+    root = planted(tmp_path, "maild/steps/flush_views.py", "from . import flush\nfrom . import process\n")
+    assert violations(root) == ["maild/steps/flush_views.py:2 imports maild.steps.process: "
+                                "a step never imports another step"]
+
+
 def test_the_wiring_writing_to_the_store_directly_is_named(tmp_path: Path) -> None:
     root = planted(tmp_path, "maild/cli.py", "from .store import inbound\n")
     [problem] = violations(root)

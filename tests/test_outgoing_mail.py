@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.policy import default
 
 from maild.config import HelpdeskConfig
 from maild.outgoing.compose import Outgoing, compose
+from maild.outgoing.layout import width
 from maild.outgoing.notices import write_notice
 from maild.outgoing.templates import Rendered, Renderer, default_templates_dir
 from maild.parsing import Address
@@ -71,15 +72,53 @@ def test_text_and_html_are_alternatives() -> None:
     assert mail.get_body(("html",)).get_content().strip() == "<p>html body</p>"
 
 
+def acknowledgement(language: str = "en", helpdesk: HelpdeskConfig = HELPDESK, urgent: timedelta = timedelta(hours=2),
+                    others: timedelta = timedelta(hours=24), name: str = "Alice Smith"):
+    queued = QueueMail("ack", "ack:k", Address("alice@customer.example", name), language, "Cannot log in",
+                       {"customer_name": name, "received_at": NOW, "urgent_response_within": urgent,
+                        "response_within": others})
+    return write_notice(queued, "TS20261125001", helpdesk, Renderer(default_templates_dir()), NOW)
+
+
 def test_an_acknowledgement_names_its_ticket_and_the_time_in_the_helpdesk_zone() -> None:
-    queued = QueueMail("ack", "ack:k", Address("alice@customer.example", "Alice Smith"), "en", "Cannot log in",
-                       {"customer_name": "Alice Smith", "received_at": NOW})
-    notice = write_notice(queued, "TS20261125001", HELPDESK, Renderer(default_templates_dir()), NOW)
+    notice = acknowledgement()
     assert notice.subject == "[TS20261125001] Cannot log in"
-    assert "Dear Alice Smith" in notice.text and "2026-11-25 09:30" in notice.text
+    assert "Dear Alice Smith" in notice.text and "2026-11-25 09:30 (UTC+08:00)" in notice.text
     mail = message_from_bytes(notice.raw, policy=default)
     assert mail["Message-ID"] == f"<{notice.message_id}>" and notice.message_id.endswith("@example.com")
     assert str(make_header(decode_header(mail["To"]))) == "Alice Smith <alice@customer.example>"
+
+
+def test_a_chinese_acknowledgement_says_beijing_time_in_china_and_the_offset_elsewhere() -> None:
+    assert "受理时间：2026-11-25 09:30（北京时间）" in acknowledgement("zh", name="张三").text
+    berlin = HelpdeskConfig(address="support@example.com", name="Example Support", timezone="Europe/Berlin")
+    assert "受理时间：2026-11-25 02:30（UTC+01:00）" in acknowledgement("zh", berlin, name="张三").text
+
+
+def test_an_acknowledgement_promises_the_configured_response_windows() -> None:
+    english = acknowledgement(urgent=timedelta(hours=1), others=timedelta(days=5)).text
+    assert "answered within 1 hour, all others within 5 days." in " ".join(english.split())
+    chinese = acknowledgement("zh", urgent=timedelta(minutes=30), others=timedelta(hours=72), name="张三").text
+    assert "将在 30 分钟内响应，其他问题在 72 小时内响应" in chinese.replace("\n", "")
+
+
+def test_a_latin_name_or_number_in_chinese_text_is_set_off_by_a_space() -> None:
+    notice = acknowledgement("zh", name="张三")
+    assert "感谢您联系 Example Support。" in notice.text and "登记为工单 TS20261125001。" in notice.text
+    html = message_from_bytes(notice.raw, policy=default).get_body(("html",)).get_content()
+    assert "登记为工单 <strong>TS20261125001</strong>。" in html
+    chinese_name = HelpdeskConfig(address="support@example.com", name="某某技术支持中心", timezone="Asia/Shanghai")
+    assert "感谢您联系某某技术支持中心。" in acknowledgement("zh", chinese_name, name="张三").text
+
+
+def test_every_paragraph_of_an_acknowledgement_is_wrapped_to_76_columns() -> None:
+    long_name = HelpdeskConfig(address="support@example.com", timezone="Asia/Shanghai",
+                               name="The Very Long Name Of A Support Centre That Serves Many Customers")
+    for language in ("en", "zh"):
+        text = acknowledgement(language, long_name, name="张三").text
+        prose = [line for line in text.splitlines() if not line.startswith(" ")]
+        assert max(width(line) for line in prose) <= 76, text
+        assert not any(line.startswith(("，", "。")) for line in prose)
 
 
 def test_a_long_subject_is_folded_into_lines_a_mail_client_accepts() -> None:

@@ -12,7 +12,8 @@ import pytest
 from maild.app import App
 from maild.config import load_config
 from maild.outgoing.templates import default_templates_dir
-from maild.steps.process import quarantined, requeue
+from maild.steps.process_views import quarantined
+from maild.steps.process import requeue
 from maild.store import inbound, queries
 from maild.store.db import transaction
 

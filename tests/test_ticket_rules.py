@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from maild.config import SlaConfig
 from maild.parsing import parse_mail
 from maild.rules.actions import AddArticle, AddParticipants, OpenTicket, QueueMail, RecordEvent, TouchTicket
 from maild.rules.correlate import KnownTicket
@@ -14,7 +16,8 @@ from maild.rules.tickets import status_after_customer_mail
 
 from .mails import chinese_mail, customer_mail
 
-POLICY = MailPolicy("support@example.com", ZoneInfo("Asia/Shanghai"), "en", ScreenPolicy("X-Maild-Loop", 10))
+POLICY = MailPolicy("support@example.com", ZoneInfo("Asia/Shanghai"), "en", ScreenPolicy("X-Maild-Loop", 10),
+                    SlaConfig().first_response)
 # 20:30 UTC on the 24th is already the 25th in Shanghai.
 RECEIVED = datetime(2026, 11, 24, 20, 30, tzinfo=timezone.utc)
 OURS = "maild.0123@example.com"
@@ -51,7 +54,8 @@ def test_the_acknowledgement_goes_to_the_customer_threaded_on_their_mail() -> No
     assert (ack.kind, ack.dedupe_key, ack.to.address, ack.rate_key) == (
         "ack", "ack:key-1@customer.example", "alice@customer.example", "alice@customer.example")
     assert (ack.in_reply_to, ack.references) == ("m1@customer.example", ("m0@customer.example", "m1@customer.example"))
-    assert ack.context == {"customer_name": "Alice Smith", "received_at": RECEIVED}
+    assert ack.context == {"customer_name": "Alice Smith", "received_at": RECEIVED,
+                           "urgent_response_within": timedelta(hours=2), "response_within": timedelta(hours=24)}
 
 
 def test_a_chinese_mail_gets_a_chinese_ticket() -> None:
@@ -123,3 +127,10 @@ def test_the_status_after_a_customer_mail() -> None:
     assert status_after_customer_mail("waiting", answered=True) == "open"
     assert status_after_customer_mail("waiting", answered=False) == "waiting"
     assert status_after_customer_mail("in-progress", answered=True) == "in-progress"
+
+
+def test_the_acknowledgement_promises_the_configured_windows() -> None:
+    policy = replace(POLICY, first_response={"P0": 3600, "P1": 28800, "P2": 86400, "P3": 432000})
+    ack = decide(parse_mail(customer_mail()), facts(), policy).actions[-1]
+    assert (ack.context["urgent_response_within"], ack.context["response_within"]) == (
+        timedelta(hours=1), timedelta(days=5))  # the longest of P1-P3: a promise kept whatever the priority

@@ -1,5 +1,8 @@
 """Jinja2 templates → text and HTML bodies. Sandboxed: admins edit templates, not code;
-StrictUndefined: a misspelt variable is an error at once, not an empty line sent to a customer."""
+StrictUndefined: a misspelt variable is an error at once, not an empty line sent to a customer.
+
+Templates write each paragraph on one line: the text part is wrapped here (outgoing.layout), and
+a space goes wherever Chinese text meets a Latin value, in both parts."""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..config import HelpdeskConfig
 from ..errors import TemplateFault
+from .layout import space_after, space_before, spaced_source, wrap
 
 LANGUAGES = ("zh", "en")
 KINDS = ("ack",)  # the mails maild writes; each has a .txt and an .html template per language
@@ -45,13 +50,15 @@ class Renderer:
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             keep_trailing_newline=True,
+            extensions=[_SpacedValues],
         )
+        self._env.filters.update(space_before=space_before, space_after=space_after)
 
     def render(self, kind: str, language: str, context: dict[str, Any]) -> Rendered:
         language = language if language in LANGUAGES else "en"
         text = self._env.get_template(f"{language}/{kind}.txt").render(context)
         html = self._env.get_template(f"{language}/{kind}.html").render(context)
-        return Rendered(text, html)
+        return Rendered(wrap(text), html)
 
     def check(self, kinds: tuple[str, ...]) -> str:
         """Load every template once, so a missing file or a syntax error shows at start, not at
@@ -64,3 +71,11 @@ class Renderer:
             except TemplateError as exc:
                 raise TemplateFault(f"template {self.templates_dir / name}: {exc}") from exc
         return f"{len(names)} templates in {self.templates_dir} ok"
+
+
+
+class _SpacedValues(Extension):
+    """Every template, as it loads, gets the spaces between Chinese text and Latin values."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return spaced_source(source)

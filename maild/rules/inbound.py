@@ -7,7 +7,7 @@ which `steps/process` carries out in the mail's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Mapping
 
 from ..parsing import ParsedMail, strip_reply_prefixes
@@ -34,6 +34,16 @@ class MailPolicy:
     zone: tzinfo  # the helpdesk's: ticket numbers carry its date
     default_language: str
     screen: ScreenPolicy
+    # seconds to the first engineer's answer, per priority (guideline G2), as an acknowledgement
+    # promises them before anyone has classified the mail
+    first_response: Mapping[str, int] = field(hash=False)  # sla.first_response
+
+    @property
+    def promised_response(self) -> dict[str, timedelta]:
+        """Urgent problems (P0) within one window, everything else within the longest of the rest."""
+        others = max(seconds for priority, seconds in self.first_response.items() if priority != "P0")
+        return {"urgent_response_within": timedelta(seconds=self.first_response["P0"]),
+                "response_within": timedelta(seconds=others)}
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,7 @@ def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: M
         actions.append(RecordEvent("tag-refused", "maild", match.note))
     actions.append(customer_article(mail, screening))
     if screening.answer:
-        actions.append(acknowledgement(mail, facts, language, subject, customer_name))
+        actions.append(acknowledgement(mail, facts, policy, language, subject, customer_name))
     return tuple(actions)
 
 
@@ -117,7 +127,7 @@ def customer_article(mail: ParsedMail, screening: Screening) -> AddArticle:
                       screening.reason, mail.attachments)
 
 
-def acknowledgement(mail: ParsedMail, facts: MailFacts, language: str, subject: str,
+def acknowledgement(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, language: str, subject: str,
                     customer_name: str) -> QueueMail:
     recipient = reply_target(mail)
     assert recipient is not None  # screening answers only mail with an answerable address
@@ -125,7 +135,7 @@ def acknowledgement(mail: ParsedMail, facts: MailFacts, language: str, subject: 
     if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
         references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
     return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
-                     {"customer_name": customer_name, "received_at": facts.received_at},
+                     {"customer_name": customer_name, "received_at": facts.received_at, **policy.promised_response},
                      mail.message_id, tuple(references), rate_key=recipient.key)
 
 

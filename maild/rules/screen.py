@@ -198,6 +198,23 @@ RULES: tuple[tuple[str, Rule, bool], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One row of the table on one mail, for its decision trace."""
+
+    reason: str
+    rule: str  # the predicate's name, which says what it looks for
+    matched: bool
+    opens_ticket: bool
+
+
+def verdicts(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int,
+             mailbox: MailboxFacts = MailboxFacts()) -> tuple[Verdict, ...]:
+    """Every row's verdict, in order (screen stops at the first that matches)."""
+    seen = ScreenInput(mail, policy, recent_auto_replies, mailbox)
+    return tuple(Verdict(reason, rule.__name__, rule(seen), opens_ticket) for reason, rule, opens_ticket in RULES)
+
+
 def screen(mail: ParsedMail, policy: ScreenPolicy, recent_auto_replies: int,
            mailbox: MailboxFacts = MailboxFacts()) -> Screening:
     """`recent_auto_replies`: automatic mails sent to the answer's address within the rate window."""

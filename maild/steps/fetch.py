@@ -32,6 +32,8 @@ class Fetch:
         self.batch_size = batch_size
         self.first_run = first_run
         self.stored = 0  # mails new to the store since start, for `maild once` to report
+        self.passed = 0  # mails the cursor passed since start
+        self.left = 0  # mails past the cursor still on the server, as the last run saw them
         self.fetching = False  # this process is the mailbox's fetcher
 
     def run(self, now: datetime) -> int:
@@ -43,6 +45,7 @@ class Fetch:
             return 0
         last_uid, seen_until = self._cursor(now)
         uids = mailbox.uids_after(last_uid)
+        self.left = len(uids)
         if not uids:
             with transaction():  # no mail, but `maild status` shows when we last looked
                 save_cursor(mailbox.name, mailbox.uidvalidity, last_uid, now)
@@ -63,7 +66,10 @@ class Fetch:
             self.stored += store_fetched(mailbox.name, mails, now)
             save_cursor(mailbox.name, mailbox.uidvalidity, passed, now)
         mailbox.mark_processed(group)
-        return sum(1 for uid in taken if uid <= passed)
+        moved = sum(1 for uid in taken if uid <= passed)
+        self.passed += moved
+        self.left -= moved
+        return moved
 
     def _cursor(self, now: datetime) -> tuple[int, int]:
         """The last UID taken, and up to which UID mail already read is left out (0: none)."""

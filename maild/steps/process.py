@@ -14,19 +14,18 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from ..config import Config
 from ..errors import StoreError, describe_fault
 from ..outgoing.notices import write_notice
 from ..outgoing.templates import Renderer
-from ..parsing import ParsedMail, parse_headers, parse_mail
+from ..parsing import ParsedMail, parse_mail
 from ..rules import actions
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.tickets import ticket_number
-from ..store import inbound, outbox, queries, tickets
+from ..store import inbound, outbox, tickets
 from ..store.attachments import AttachmentStore
 from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
@@ -56,10 +55,7 @@ class Process:
         self.config = config
         self.renderer = renderer
         self.attachments = attachments
-        helpdesk = config.helpdesk
-        self.policy = MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
-                                 ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit,
-                                              config.screen.answer_within))
+        self.policy = mail_policy(config)
         self.total = 0  # mails taken since start, for `maild once` to report
         self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
 
@@ -138,18 +134,10 @@ class Process:
 
     def handle(self, stored: StoredMail, mail: ParsedMail, now: datetime, recent: Counter[str]) -> list[str]:
         """Decide and write one mail; returns the addresses it queued automatic mail to."""
-        threads = tickets.tickets_for_message_ids(thread_ids(mail))
-        tag = subject_tag(mail.subject)
-        referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
-        outcome = decide(mail, self._facts(stored, mail, threads, referenced, recent, now), self.policy)
-        return self._apply(outcome, stored, mail, referenced, now)
-
-    def _facts(self, stored: StoredMail, mail: ParsedMail, threads: dict[str, str],
-               referenced: dict[str, TicketRow], recent: Counter[str], now: datetime) -> MailFacts:
         answer_to = answer_key(mail)
-        known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
-        return MailFacts(stored.message_key, stored.fetched_at, threads, known, recent[answer_to] if answer_to else 0,
-                         mailbox_facts(stored, now))
+        facts, referenced = gather_facts(mail, stored.message_key, stored.fetched_at, mailbox_facts(stored, now),
+                                         recent[answer_to] if answer_to else 0)
+        return self._apply(decide(mail, facts, self.policy), stored, mail, referenced, now)
 
     # -- carrying out the outcome ------------------------------------------------------------
 
@@ -163,7 +151,7 @@ class Process:
         for action in outcome.actions:
             if isinstance(action, actions.QueueMail):
                 assert ticket is not None, "QueueMail needs a ticket"
-                if self._queue(ticket, action, now):
+                if self._queue(ticket, action, stored.id, now):
                     queued.append(action.kind)
                     if action.rate_key:
                         answered.append(action.rate_key)
@@ -211,7 +199,7 @@ class Process:
             tickets.add_attachment(article_id, attachment.filename, attachment.content_type,
                                    len(attachment.payload), path)
 
-    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, now: datetime) -> bool:
+    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, inbound_id: int, now: datetime) -> bool:
         """Queue the mail once per dedupe key, and show it on the ticket's thread; False when
         that key was queued before."""
         helpdesk = self.config.helpdesk
@@ -219,7 +207,25 @@ class Process:
         return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
-                                        rate_key=queued.rate_key)
+                                        rate_key=queued.rate_key, inbound_id=inbound_id)
+
+
+def mail_policy(config: Config) -> MailPolicy:
+    helpdesk = config.helpdesk
+    return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
+                      ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
+                      config.sla.first_response)
+
+
+def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailbox: MailboxFacts,
+                 recent_auto_replies: int) -> tuple[MailFacts, dict[str, TicketRow]]:
+    """What the store knows that bears on this mail, for the rule; and the rows of the tickets it
+    names, for carrying out the outcome."""
+    threads = tickets.tickets_for_message_ids(thread_ids(mail))
+    tag = subject_tag(mail.subject)
+    referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
+    known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
+    return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:
@@ -263,17 +269,7 @@ def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
         return exc
 
 
-# -- the quarantine, for the command line -----------------------------------------------------
-
-def quarantined() -> list[dict[str, Any]]:
-    """Mails that could not be processed, with their error, sender and subject (read from the
-    stored headers only: a quarantined mail may be a huge one)."""
-    rows = queries.quarantined()
-    for row in rows:
-        mail = parse_headers(inbound.raw_head(row["message_key"]))
-        row.update({"from": mail.sender.address if mail.sender else "", "subject": mail.subject})
-    return rows
-
+# -- for the command line ----------------------------------------------------------------------
 
 def requeue(inbound_id: int) -> bool:
     """Process a quarantined mail again (after a fix); False if it is not in quarantine."""

@@ -13,7 +13,7 @@ from playhouse.db_url import parse as parse_url
 from playhouse.migrate import SchemaMigrator, migrate
 
 from ..config import sqlite_path
-from ..errors import StoreError
+from ..errors import NoStore, StoreError
 from . import sql
 from .models import TABLES, database
 
@@ -33,12 +33,12 @@ def open_existing_database(url: str) -> Database:
     error saying so, and nothing (no file, no directory, no table) is created."""
     path = sqlite_path(url)
     if path is not None and path != ":memory:" and not Path(path).exists():
-        raise StoreError(f"no database at {path}: maild has not stored any mail there yet "
+        raise NoStore(f"no database at {path}: maild has not stored any mail there yet "
                          "(`maild once` or the service creates it)")
     db = open_database(url, create=False)
     if stored_schema_version(db) is None:
         db.close()
-        raise StoreError(f"no maild tables in {redact(url)}: maild has not stored any mail there yet")
+        raise NoStore(f"no maild tables in {redact(url)}: maild has not stored any mail there yet")
     create_tables(db)  # a store an earlier maild made gets the columns added since; a current one: nothing
     return db
 
@@ -66,7 +66,7 @@ def open_database(url: str, create: bool = True) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
-SCHEMA_VERSION = 5  # raise it with every change to the tables or their indexes in models.py
+SCHEMA_VERSION = 6  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:

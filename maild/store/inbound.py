@@ -91,6 +91,14 @@ def hold_mailbox(mailbox: str) -> bool:
     return run(f"SELECT pg_try_advisory_lock({FETCHES}, hashtext(?))", (mailbox,)).fetchone()[0]
 
 
+def stored_raw(message_key: str, size: int) -> bytes:
+    """A stored mail's bytes, whatever became of it (`size` as its inbound row says)."""
+    if size > inline_limit():
+        return bytes(read_raw(message_key, size))
+    found = rows("SELECT raw FROM raw_mail WHERE message_key = ?", (message_key,))
+    return bytes(found[0][0]) if found else b""
+
+
 def raw_head(message_key: str, size: int = 1 << 16) -> bytes:
     """The first `size` bytes of a stored mail: its headers, however large the rest."""
     found = rows("SELECT substr(raw, 1, ?) FROM raw_mail WHERE message_key = ?", (size, message_key))

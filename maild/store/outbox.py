@@ -20,22 +20,24 @@ from .sql import aware, later, marks, rows, run, utc
 LEASE = timedelta(minutes=5)
 
 
-_ENQUEUE = ("INSERT INTO outbound (dedupe_key, message_id, ticket_id, kind, sender, recipients, rate_key, raw, "
-            "status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
+_ENQUEUE = ("INSERT INTO outbound (dedupe_key, message_id, ticket_id, inbound_id, kind, sender, recipients, "
+            "rate_key, raw, status, attempts, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
             "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id")
 _ARTICLE_COLUMNS = "ticket_id, direction, sender, recipients, subject, body, created_at, message_id, outbound_id"
 
 
 def enqueue_on_thread(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str,
                       recipients: list[str], now: datetime, ticket_id: int, subject: str, text: str,
-                      rate_key: str | None = None) -> bool:
+                      rate_key: str | None = None, inbound_id: int | None = None) -> bool:
     """Queue a mail once per dedupe key and show it on its ticket's thread (an article, `text`
-    its body); False when that key was queued before, and then no article either.
+    its body); False when that key was queued before, and then no article either. `inbound_id`:
+    the mail that caused it.
 
     On PostgreSQL one statement does both, and it needs no answer: it travels with the next
     (sql.later), and the mail counts as queued. A dedupe key queued before is a replay's, which
     automatic answers, counted by the rate limit, never are."""
-    outbound = (dedupe_key, message_id, ticket_id, kind, sender, ",".join(recipients), rate_key,
+    outbound = (dedupe_key, message_id, ticket_id, inbound_id, kind, sender, ",".join(recipients), rate_key,
                 Outbound.raw.db_value(raw), utc(now), utc(now))
     article = (ticket_id, "out", sender, ",".join(recipients), subject, text, utc(now), message_id)
     if is_postgresql():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from peewee import JOIN, fn
 
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
-from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket
+from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket, TicketSerial
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -61,6 +61,82 @@ def quarantined() -> list[dict[str, Any]]:
     rows = Inbound.select().where(Inbound.status == "quarantined").order_by(Inbound.id)
     return [{"id": row.id, "message_key": row.message_key, "fetched_at": _iso(row.fetched_at),
              "attempts": row.attempts, "error": row.error, "size": row.size} for row in rows]
+
+
+MAIL_FILTERS = ("screened", "quarantined")  # `maild mails --screened | --quarantined`
+
+
+def mails(only: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Stored mails, oldest first (the latest `limit` of them), with what became of each; `only`:
+    one of MAIL_FILTERS. Senders and subjects are the caller's to read from the stored headers."""
+    query = _mail_rows()
+    if only == "screened":
+        query = query.where(Inbound.screened.is_null(False))
+    elif only == "quarantined":
+        query = query.where(Inbound.status == "quarantined")
+    if limit:
+        latest = [row.id for row in query.order_by(Inbound.id.desc()).limit(limit)]
+        query = query.where(Inbound.id.in_(latest)) if latest else query.where(False)
+    return [_mail(row) for row in query.order_by(Inbound.id)]
+
+
+def stored_mail(inbound_id: int | None = None, message_key: str | None = None) -> dict[str, Any] | None:
+    """One stored mail, by its id or its key (the normalised Message-ID)."""
+    query = _mail_rows()
+    query = query.where(Inbound.id == inbound_id) if inbound_id is not None else query.where(
+        Inbound.message_key == message_key)
+    row = query.first()
+    return _mail(row) if row else None
+
+
+def _mail_rows():
+    # The ticket a mail opened is the one whose first mail it is.
+    first = Inbound.alias("first")
+    opened = first.select(fn.MIN(first.id)).where(first.ticket == Inbound.ticket)
+    return (Inbound.select(Inbound, Ticket.id, Ticket.number, (Inbound.id == opened).alias("opened"))
+            .join(Ticket, JOIN.LEFT_OUTER))
+
+
+def _mail(row: Inbound) -> dict[str, Any]:
+    return {"id": row.id, "message_key": row.message_key, "size": row.size, "mailbox": row.mailbox, "uid": row.uid,
+            "fetched_at": _iso(row.fetched_at), "server_received_at": _iso(row.server_received_at),
+            "answered_on_server": bool(row.answered_on_server), "status": row.status, "attempts": row.attempts,
+            "error": row.error, "screened": row.screened, "processed_at": _iso(row.processed_at),
+            "ticket": row.ticket.number if row.ticket_id else None,
+            "opened_ticket": bool(row.ticket_id and row.opened)}
+
+
+def produced_by(inbound_id: int, ticket: str | None) -> dict[str, Any]:
+    """What processing a mail wrote on its ticket: its articles (with their attachments) and the
+    mails it queued."""
+    if ticket is None:
+        return {"articles": [], "outbox": []}
+    ticket_id = Ticket.select(Ticket.id).where(Ticket.number == ticket).scalar()
+    articles = (Article.select().where(Article.ticket == ticket_id, Article.inbound == inbound_id)
+                .order_by(Article.id))
+    queued = (Outbound.select(Outbound.id, Outbound.kind, Outbound.recipients, Outbound.status, Outbound.attempts,
+                              Outbound.last_error, Outbound.message_id, Outbound.created_at, Outbound.sent_at)
+              .where(Outbound.ticket == ticket_id, Outbound.inbound == inbound_id).order_by(Outbound.id))
+    return {
+        "articles": [{"id": a.id, "direction": a.direction, "at": _iso(a.created_at), "screened": a.screened,
+                      "attachments": [{"filename": s.filename, "content_type": s.content_type, "size": s.size}
+                                      for s in StoredAttachment.select().where(StoredAttachment.article == a)]}
+                     for a in articles],
+        "outbox": [{"id": o.id, "kind": o.kind, "to": o.recipients, "status": o.status, "attempts": o.attempts,
+                    "last_error": o.last_error, "message_id": o.message_id, "created_at": _iso(o.created_at),
+                    "sent_at": _iso(o.sent_at)} for o in queued],
+    }
+
+
+def automatic_mails_between(address: str, since: datetime, until: datetime) -> int:
+    """The rate limit's count for an address as it stood at `until` (for a decision trace)."""
+    return (Outbound.select().where(Outbound.rate_key == address, Outbound.created_at >= since,
+                                    Outbound.created_at < until).count())
+
+
+def last_serial(day: date) -> int:
+    """The day's last ticket serial: 0 before its first ticket."""
+    return TicketSerial.select(TicketSerial.last).where(TicketSerial.day == f"{day:%Y%m%d}").scalar() or 0
 
 
 def _counts(field, query) -> dict[str, int]:
