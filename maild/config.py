@@ -1,7 +1,8 @@
 """TOML → frozen dataclasses. Every error names the dotted key (`smtp.port: expected an integer`).
 
 Secrets come from `password` or, better, `password_file`; a relative `password_file` is read from
-systemd's `$CREDENTIALS_DIRECTORY` (LoadCredential=) when that is set.
+systemd's `$CREDENTIALS_DIRECTORY` (LoadCredential=) when that is set. With `auth = "xoauth2"`
+there is no password: `oauth_token_command` prints an OAuth2 access token (never one in the file).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .errors import ConfigError
 
 SECURITY_MODES = ("tls", "starttls", "none")
 FIRST_RUN = ("all", "unseen", "new")  # imap.first_run
+AUTH_METHODS = ("password", "xoauth2")  # imap.auth, smtp.auth
 PRIORITIES = ("P0", "P1", "P2", "P3")  # the guideline's, most urgent first
 
 
@@ -35,6 +37,8 @@ class ImapConfig:
     security: str = "tls"
     password: str | None = field(default=None, repr=False)
     password_file: str | None = None
+    auth: str = "password"  # or "xoauth2": log in with an access token that oauth_token_command prints
+    oauth_token_command: str | None = None
     ca_file: str | None = None
     folder: str = "INBOX"
     processed_folder: str | None = None
@@ -54,6 +58,8 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     password_file: str | None = None
+    auth: str = "password"  # or "xoauth2", as imap.auth
+    oauth_token_command: str | None = None
     ca_file: str | None = None
     timeout: int = 60
     connections: int = 2
@@ -230,9 +236,10 @@ def _validate(config: Config) -> None:
             raise ConfigError(f"{section}.security", f"expected one of {', '.join(SECURITY_MODES)}")
         if not 0 < part.port < 65536:
             raise ConfigError(f"{section}.port", "expected a port number 1-65535")
-    if config.imap.password is None:
+        _validate_auth(section, part)
+    if config.imap.auth == "password" and config.imap.password is None:
         raise ConfigError("imap.password_file", "missing (or imap.password)")
-    if config.smtp.username and config.smtp.password is None:
+    if config.smtp.auth == "password" and config.smtp.username and config.smtp.password is None:
         raise ConfigError("smtp.password_file", "missing: smtp.username is set without a password")
     try:
         config.helpdesk.zone
@@ -258,3 +265,22 @@ def _validate(config: Config) -> None:
             for name, number in numbers:
                 if isinstance(number, int) and not isinstance(number, bool) and number < 1:
                     raise ConfigError(".".join(filter(None, (section, key, name))), "expected a positive integer")
+
+
+def _validate_auth(section: str, part: ImapConfig | SmtpConfig) -> None:
+    if part.auth not in AUTH_METHODS:
+        raise ConfigError(f"{section}.auth", f"expected one of {', '.join(AUTH_METHODS)}")
+    if part.auth != "xoauth2":
+        if part.oauth_token_command is not None:
+            raise ConfigError(f"{section}.oauth_token_command",
+                              f'used only with {section}.auth = "xoauth2": set that too, or remove this key')
+        return
+    if not (part.oauth_token_command or "").strip():
+        raise ConfigError(f"{section}.oauth_token_command",
+                          f'missing: {section}.auth = "xoauth2" logs in with the access token this command prints')
+    if part.password is not None:
+        raise ConfigError(f"{section}.password_file", f'not used with {section}.auth = "xoauth2" (the access token '
+                                                      f"comes from {section}.oauth_token_command): remove "
+                                                      f"{section}.password and {section}.password_file")
+    if not part.username:
+        raise ConfigError(f"{section}.username", f'missing: {section}.auth = "xoauth2" logs in as this user')

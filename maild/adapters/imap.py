@@ -14,10 +14,11 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError
+from imapclient.exceptions import IMAPClientError, LoginError
 
 from ..config import ImapConfig
 from ..errors import ImapError
+from . import oauth_token
 
 PIECE = 1 << 20  # bytes of a large mail per FETCH
 
@@ -63,7 +64,10 @@ class ImapMailbox:
             with translated("login"):
                 if c.security == "starttls":
                     client.starttls(context)
-                client.login(c.username, c.password or "")
+                if c.auth == "xoauth2":
+                    _xoauth2_login(client, c)
+                else:
+                    client.login(c.username, c.password or "")
             with translated(f"select {c.folder}"):
                 selected = client.select_folder(c.folder)
         except ImapError:
@@ -214,6 +218,24 @@ class ImapMailbox:
                         break
             finally:
                 self.client.idle_done()
+
+
+def _xoauth2_login(client: IMAPClient, c: ImapConfig) -> None:
+    """AUTHENTICATE XOAUTH2 with the token imap.oauth_token_command printed. A kept token the
+    server rejects may only have expired: the command runs again and its token is tried once."""
+    if not client.has_capability("AUTH=XOAUTH2"):
+        raise ImapError(f"IMAP server {c.host}:{c.port} does not offer AUTH=XOAUTH2 (imap.auth = \"xoauth2\")")
+    tokens = oauth_token.source("imap.oauth_token_command", c.oauth_token_command or "", c.timeout, ImapError)
+    while True:
+        token, fresh = tokens.token()
+        try:
+            client.oauth2_login(c.username, token)
+            return
+        except LoginError as exc:
+            tokens.rejected(token)
+            if fresh:
+                raise ImapError(f"IMAP login as {c.username} rejected the XOAUTH2 token from "
+                                f"imap.oauth_token_command ({exc})") from exc
 
 
 def _sleep(seconds: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:

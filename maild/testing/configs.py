@@ -12,6 +12,8 @@ from .smtpsink import SmtpSink
 
 def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, state_dir: Path,
                  **overrides: dict[str, Any]) -> str:
+    """The servers' settings with `overrides` (section → key → value) on top; a value of None
+    leaves the key out."""
     sections: dict[str, dict[str, Any]] = {
         "imap": {"host": dovecot.host, "port": dovecot.port, "security": "none", "username": dovecot.user,
                  "password": dovecot.password, "poll_interval": 1},
@@ -21,7 +23,10 @@ def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, sta
                      "timezone": "Asia/Shanghai", "state_dir": str(state_dir)},
     }
     for name, values in overrides.items():
-        sections.setdefault(name, {}).update(values)
+        section = sections.setdefault(name, {})
+        section.update(values)
+        for key in [key for key, value in values.items() if value is None]:
+            del section[key]
     return "\n".join(_table(name, values) for name, values in sections.items())
 
 

@@ -39,7 +39,7 @@ state_dir = {tmp}/state
 log_path = {tmp}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
 default_login_user = {login_user}
@@ -49,7 +49,7 @@ first_valid_uid = 100
 mail_max_userip_connections = 1000
 # IDLE is woken by inotify; this is only the fallback poll if inotify is unavailable.
 mailbox_idle_check_interval = 1 secs
-passdb {{
+{oauth_passdb}passdb {{
   driver = static
   args = password={password}
 }}
@@ -69,7 +69,39 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+{anvil_penalty}}}
+"""
+
+# With an introspection URL: XOAUTH2 and OAUTHBEARER logins are checked by Dovecot's oauth2
+# passdb, which asks the URL about each token; PLAIN and LOGIN still take the static password
+# (the helpers below log in with it). A rejected token must answer fast, and in Dovecot 2.3 that
+# takes two settings: auth_failure_delay = 0 (a failure waits for the auth process's next
+# half-second check instead of 2 s), and an anvil-auth-penalty socket nobody may connect to,
+# which turns anvil's penalty off (else each failure from 127.0.0.1 makes the next login from
+# there wait 4, 8, then 15 s, the good ones too; login_trusted_networks, which the documentation
+# says skips it, does not in 2.3.19).
+OAUTH_PASSDB = """\
+auth_failure_delay = 0
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {tmp}/oauth2.conf.ext
 }}
+"""
+
+NO_PENALTY = """\
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+"""
+
+OAUTH_ARGS = """\
+introspection_url = {introspection_url}
+introspection_mode = post
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
 """
 
 
@@ -99,7 +131,9 @@ class PrivateDovecot:
 
     The static passdb accepts any user name with the configured password, and
     every user gets its own maildir, so ``with_user()`` hands out isolated
-    mailboxes on one running server.
+    mailboxes on one running server. With `introspection_url` (e.g. an
+    ``IntrospectionServer``'s) it takes AUTH=XOAUTH2 and AUTH=OAUTHBEARER too,
+    each token checked there; the password still works for PLAIN and LOGIN.
     """
 
     host = "127.0.0.1"
@@ -109,9 +143,11 @@ class PrivateDovecot:
         workdir: Path | None = None,
         user: str = "support@example.com",
         password: str = "secret",
+        introspection_url: str | None = None,
     ) -> None:
         self.user = user
         self.password = password
+        self.introspection_url = introspection_url
         self._workdir = Path(workdir) if workdir is not None else None
         self._dir: Path | None = None
         self._port: int | None = None
@@ -246,10 +282,16 @@ class PrivateDovecot:
 
         if self._port is None:
             self._port = _free_port(self.host)
+        oauth = self.introspection_url is not None
+        if oauth:
+            (tmp / "oauth2.conf.ext").write_text(OAUTH_ARGS.format(introspection_url=self.introspection_url))
         config = tmp / "dovecot.conf"
         config.write_text(
             CONFIG.format(
                 tmp=tmp,
+                oauth_mechanisms=" xoauth2 oauthbearer" if oauth else "",
+                oauth_passdb=OAUTH_PASSDB.format(tmp=tmp) if oauth else "",
+                anvil_penalty=NO_PENALTY if oauth else "",
                 port=self._port,
                 password=self.password,
                 internal_user=internal,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import email
 import email.policy
 import socket
@@ -15,7 +17,9 @@ from types import TracebackType
 from typing import Any, cast
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
+
+from .oauth import Tokens
 
 DEFAULT_REPLIES = {
     421: "4.3.2 service not available",
@@ -60,6 +64,20 @@ def _accept_any_login(*_: Any) -> AuthResult:
     return AuthResult(success=True)
 
 
+# What Gmail sends, base64-encoded, as the challenge that says a token was refused.
+XOAUTH2_ERROR = b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'
+XOAUTH2_REFUSED = "535 5.7.8 Username and Password not accepted"
+
+
+def _xoauth2_user_and_token(blob: bytes) -> tuple[str, str] | None:
+    """`user=U^Aauth=Bearer T^A^A` → (U, T); None for anything else."""
+    fields = dict(part.split("=", 1) for part in blob.decode("utf-8", "replace").split("\x01") if "=" in part)
+    user, auth = fields.get("user"), fields.get("auth", "")
+    if user is None or not auth.startswith("Bearer "):
+        return None
+    return user, auth.removeprefix("Bearer ")
+
+
 class SmtpSink:
     """Records every message accepted on 127.0.0.1:`port`.
 
@@ -68,12 +86,19 @@ class SmtpSink:
     is offered without TLS and accepts any credentials, so clients configured
     with a login work too. ``stop()`` then ``start()`` (or ``restart()``)
     keeps the port, to simulate a server that is down and comes back.
+
+    Given `xoauth2_tokens`, it offers AUTH XOAUTH2 alone and takes mail only
+    after it: a token those `Tokens` hold for the user logs in; any other gets
+    Gmail's error challenge and then a 535. ``xoauth2_logins`` lists each
+    attempt as (user, token, accepted).
     """
 
     host = "127.0.0.1"
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, xoauth2_tokens: Tokens | None = None) -> None:
         self._port = port
+        self._tokens = xoauth2_tokens
+        self._xoauth2_logins: list[tuple[str, str, bool]] = []
         self._controller: Controller | None = None
         self._cond = threading.Condition()
         self._messages: list[Received] = []
@@ -95,6 +120,7 @@ class SmtpSink:
             raise RuntimeError("SMTP sink is already running")
         if self._port is None:
             self._port = _free_port(self.host)
+        oauth = self._tokens is not None
         controller = Controller(
             self,
             hostname=self.host,
@@ -103,6 +129,7 @@ class SmtpSink:
             server_hostname="localhost",
             authenticator=_accept_any_login,
             auth_require_tls=False,
+            auth_exclude_mechanism=["PLAIN", "LOGIN"] if oauth else ["XOAUTH2"],
         )
         controller.start()
         self._controller = controller
@@ -174,6 +201,12 @@ class SmtpSink:
             self._messages.clear()
             self._refused.clear()
 
+    @property
+    def xoauth2_logins(self) -> list[tuple[str, str, bool]]:
+        """(user, token, accepted) of each AUTH XOAUTH2, in order."""
+        with self._cond:
+            return list(self._xoauth2_logins)
+
     def wait_for(self, count: int, timeout: float = 10) -> list[Received]:
         """Block until at least `count` messages were accepted; return all of them."""
         with self._cond:
@@ -185,6 +218,14 @@ class SmtpSink:
         )
 
     # -- aiosmtpd handler hook (runs in the controller's thread) -----------
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str,
+                          mail_options: list[str]) -> str:
+        if self._tokens is not None and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address  # what aiosmtpd does without this hook
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         received = Received(
@@ -203,3 +244,28 @@ class SmtpSink:
             self._cond.notify_all()
         await asyncio.sleep(self._answer_after)
         return "250 2.0.0 OK"
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802 - aiosmtpd's naming
+        """AUTH XOAUTH2 [initial response] (Google's and Microsoft's SASL mechanism)."""
+        if len(args) > 1:
+            try:
+                blob: bytes = base64.b64decode(args[1], validate=True)
+            except binascii.Error:
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        else:
+            answer = await server.challenge_auth("", encode_to_b64=False)
+            if answer is MISSING:
+                return AuthResult(success=False, handled=True)
+            blob = answer  # type: ignore[assignment]
+        parsed = _xoauth2_user_and_token(blob)
+        accepted = (parsed is not None and self._tokens is not None
+                    and self._tokens.user_of(parsed[1]) == parsed[0])
+        with self._cond:
+            self._xoauth2_logins.append((*(parsed or ("", "")), accepted))
+        if accepted:
+            return AuthResult(success=True, auth_data=parsed[0] if parsed else None)
+        # The client answers the error challenge with an empty line, and then hears the refusal.
+        if await server.challenge_auth(XOAUTH2_ERROR) is MISSING:
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message=XOAUTH2_REFUSED)
