@@ -125,6 +125,9 @@ def cmd_once(config: Config, args: argparse.Namespace) -> int:
     f = result.flushed
     print(f"fetched {result.fetched}, processed {result.processed}, "
           f"sent {f.sent}, retrying {f.retried}, failed {f.failed}")
+    if f.login_refused:  # the mail stays queued, but no retry mends a refused login: say so
+        print(f"maild: {f.login_refused}", file=sys.stderr)
+        return 1
     return 0
 
 

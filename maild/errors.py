@@ -8,6 +8,7 @@
     └── AdapterError       a side-effect adapter failed; foreign exceptions are translated here
         ├── ImapError      login, select, fetch or IDLE failed
         └── SmtpError      the SMTP connection itself could not be set up
+            └── SmtpLoginRefused  the server refused the login (password or token): no retry mends it
 """
 
 import traceback
@@ -45,6 +46,10 @@ class ImapError(AdapterError):
 
 
 class SmtpError(AdapterError):
+    pass
+
+
+class SmtpLoginRefused(SmtpError):
     pass
 
 

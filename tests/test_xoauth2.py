@@ -250,6 +250,17 @@ def test_once_with_a_rejected_token_exits_1_with_one_clear_line(config_path, oau
     assert "Traceback" not in result.stderr
 
 
+def test_once_whose_smtp_token_is_rejected_exits_1_and_keeps_the_mail_queued(config_path, oauth_dovecot,
+                                                                            valid_tokens, smtp_command) -> None:
+    smtp_command.prints("never-issued")
+    oauth_dovecot.append(customer_mail())
+    result = maild(config_path, "once")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        f"maild: SMTP login as {oauth_dovecot.user} rejected the XOAUTH2 token from smtp.oauth_token_command")
+    assert "retrying 1" in result.stdout and "Traceback" not in result.stderr
+
+
 def test_a_failing_token_command_is_named_with_what_it_said(oauth_dovecot, oauth_sink, state_dir,
                                                             tmp_path) -> None:
     vault = tmp_path / "vault"

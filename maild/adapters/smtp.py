@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import aiosmtplib
 
 from ..config import SmtpConfig
-from ..errors import SmtpError
+from ..errors import SmtpError, SmtpLoginRefused
 from . import oauth_token
 
 
@@ -68,6 +68,9 @@ class SmtpSender:
                 await _xoauth2_login(client, c)
             elif c.username:
                 await client.login(c.username, c.password or "")
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            client.close()
+            raise SmtpLoginRefused(f"SMTP login as {c.username} refused by {c.host}:{c.port}: {describe(exc)}") from exc
         except (aiosmtplib.SMTPException, OSError) as exc:
             client.close()
             raise SmtpError(f"cannot connect to SMTP {c.host}:{c.port}: {describe(exc)}") from exc
@@ -120,7 +123,7 @@ async def _xoauth2_login(client: aiosmtplib.SMTP, c: SmtpConfig) -> None:
         except aiosmtplib.SMTPAuthenticationError as exc:
             tokens.rejected(token)
             if fresh:
-                raise SmtpError(f"SMTP login as {c.username} rejected the XOAUTH2 token from "
+                raise SmtpLoginRefused(f"SMTP login as {c.username} rejected the XOAUTH2 token from "
                                 f"smtp.oauth_token_command ({exc.code} {exc.message})") from exc
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from ..adapters.smtp import Outcome, PermFail, Sent, SmtpSender, TempFail
 from ..config import SmtpConfig
-from ..errors import SmtpError
+from ..errors import SmtpError, SmtpLoginRefused
 from ..rules.delivery import next_attempt
 from ..store import outbox
 from ..store.db import transaction
@@ -37,12 +37,15 @@ class FlushResult:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    login_refused: str = ""  # the server's refusal of our login, the latest: `maild once` exits 1 on it
 
     def __add__(self, other: "FlushResult") -> "FlushResult":
-        return FlushResult(self.sent + other.sent, self.retried + other.retried, self.failed + other.failed)
+        return FlushResult(self.sent + other.sent, self.retried + other.retried, self.failed + other.failed,
+                           other.login_refused or self.login_refused)
 
     def __sub__(self, other: "FlushResult") -> "FlushResult":
-        return FlushResult(self.sent - other.sent, self.retried - other.retried, self.failed - other.failed)
+        return FlushResult(self.sent - other.sent, self.retried - other.retried, self.failed - other.failed,
+                           self.login_refused)
 
 
 class Flush:
@@ -117,9 +120,10 @@ class Flush:
         mail unrecorded until its lease runs out."""
         answered: list[tuple[Claimed, Outcome]] = []
         recorded, last_record = FlushResult(), started
+        refused = ""
 
         async def send(number: int, share: list[Claimed]) -> None:
-            nonlocal recorded, last_record
+            nonlocal recorded, last_record, refused
             try:
                 smtp = await self._connection(number)
                 for row in share:
@@ -131,10 +135,12 @@ class Flush:
             except SmtpError as exc:  # no connection: none of this share was tried
                 log.warning("%s; %d mail(s) stay queued", exc, len(share))
                 answered.extend((row, TempFail(str(exc))) for row in share)
+                if isinstance(exc, SmtpLoginRefused):
+                    refused = str(exc)
 
         connections = min(self.config.connections, len(claimed))
         await asyncio.gather(*(send(i, claimed[i::connections]) for i in range(connections)))
-        return recorded + self._record(answered, now, started)
+        return recorded + self._record(answered, now, started) + FlushResult(login_refused=refused)
 
     def _record(self, answered: list[tuple[Claimed, Outcome]], now: datetime, started: float) -> FlushResult:
         """One commit for these answers, at the run's time plus how long the batch took so far;
