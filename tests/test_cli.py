@@ -124,7 +124,7 @@ def test_an_unknown_ticket_status_is_refused_with_the_valid_ones(config_file) ->
 
 
 @pytest.mark.parametrize("command", [["tickets"], ["show", "TS20261125001"], ["status"], ["outbox"],
-                                     ["quarantine"]])
+                                     ["quarantine"], ["mails"], ["mail", "1"]])
 def test_a_command_that_only_reads_never_creates_the_store(tmp_path, command) -> None:
     state = tmp_path / "state"
     config = tmp_path / "maild.toml"

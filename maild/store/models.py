@@ -145,8 +145,9 @@ class Outbound(BaseModel):
     dedupe_key = CharField(max_length=400, unique=True)
     message_id = CharField(max_length=320, unique=True)
     ticket = ForeignKeyField(Ticket, null=True, backref="outbound")
-    # The mail whose processing queued it, for its decision trace (looked up within its ticket).
-    inbound = ForeignKeyField(Inbound, null=True, index=False)
+    # The inbound mail whose processing queued it, for that mail's decision trace (looked up within
+    # its ticket). No foreign key: on PostgreSQL that is a lookup and a row lock per queued mail.
+    inbound_id = IntegerField(null=True)
     kind = CharField()
     sender = CharField()
     recipients = TextField()  # comma-separated envelope recipients

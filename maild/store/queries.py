@@ -116,7 +116,7 @@ def produced_by(inbound_id: int, ticket: str | None) -> dict[str, Any]:
                 .order_by(Article.id))
     queued = (Outbound.select(Outbound.id, Outbound.kind, Outbound.recipients, Outbound.status, Outbound.attempts,
                               Outbound.last_error, Outbound.message_id, Outbound.created_at, Outbound.sent_at)
-              .where(Outbound.ticket == ticket_id, Outbound.inbound == inbound_id).order_by(Outbound.id))
+              .where(Outbound.ticket == ticket_id, Outbound.inbound_id == inbound_id).order_by(Outbound.id))
     return {
         "articles": [{"id": a.id, "direction": a.direction, "at": _iso(a.created_at), "screened": a.screened,
                       "attachments": [{"filename": s.filename, "content_type": s.content_type, "size": s.size}
