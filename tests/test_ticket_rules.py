@@ -28,6 +28,11 @@ def facts(threads: dict[str, str] | None = None, tickets: dict[str, KnownTicket]
     return MailFacts("key-1@customer.example", RECEIVED, threads or {}, tickets or {}, recent)
 
 
+def acknowledgement_of(outcome) -> QueueMail:
+    [ack] = [a for a in outcome.actions if isinstance(a, QueueMail) and a.kind == "ack"]
+    return ack
+
+
 def kinds(outcome) -> list[str]:
     return [type(action).__name__ for action in outcome.actions]
 
@@ -39,7 +44,7 @@ def waiting_ticket(status: str = "waiting") -> dict[str, KnownTicket]:
 def test_a_new_mail_opens_a_ticket_records_it_and_queues_the_acknowledgement() -> None:
     outcome = decide(parse_mail(customer_mail()), facts(), POLICY)
     assert outcome.ticket is None and outcome.screened is None
-    assert kinds(outcome) == ["OpenTicket", "AddParticipants", "RecordEvent", "AddArticle", "QueueMail"]
+    assert kinds(outcome)[:5] == ["OpenTicket", "AddParticipants", "RecordEvent", "AddArticle", "QueueMail"]
 
 
 def test_the_ticket_number_carries_the_helpdesk_day_not_the_utc_day() -> None:
@@ -49,7 +54,7 @@ def test_the_ticket_number_carries_the_helpdesk_day_not_the_utc_day() -> None:
 
 def test_the_acknowledgement_goes_to_the_customer_threaded_on_their_mail() -> None:
     raw = customer_mail(message_id="<m1@customer.example>", references="<m0@customer.example>")
-    ack = decide(parse_mail(raw), facts(), POLICY).actions[-1]
+    ack = acknowledgement_of(decide(parse_mail(raw), facts(), POLICY))
     assert isinstance(ack, QueueMail)
     assert (ack.kind, ack.dedupe_key, ack.to.address, ack.rate_key) == (
         "ack", "ack:key-1@customer.example", "alice@customer.example", "alice@customer.example")
@@ -113,7 +118,7 @@ def test_a_list_post_opens_a_ticket_without_an_acknowledgement() -> None:
 
 def test_a_sender_past_the_rate_limit_gets_a_ticket_but_no_acknowledgement() -> None:
     outcome = decide(parse_mail(customer_mail()), facts(recent=10), POLICY)
-    assert outcome.screened == "rate-limit" and kinds(outcome)[-1] == "AddArticle"
+    assert outcome.screened == "rate-limit" and "QueueMail" not in kinds(outcome)
 
 
 def test_a_refused_subject_tag_opens_a_new_ticket_and_says_why() -> None:
@@ -131,6 +136,6 @@ def test_the_status_after_a_customer_mail() -> None:
 
 def test_the_acknowledgement_promises_the_configured_windows() -> None:
     policy = replace(POLICY, first_response={"P0": 3600, "P1": 28800, "P2": 86400, "P3": 432000})
-    ack = decide(parse_mail(customer_mail()), facts(), policy).actions[-1]
+    ack = acknowledgement_of(decide(parse_mail(customer_mail()), facts(), policy))
     assert (ack.context["urgent_response_within"], ack.context["response_within"]) == (
         timedelta(hours=1), timedelta(days=5))  # the longest of P1-P3: a promise kept whatever the priority

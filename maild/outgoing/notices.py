@@ -12,6 +12,11 @@ from .compose import Outgoing, compose, new_message_id
 from .templates import Renderer
 
 
+# Mails that answer the mail they follow (RFC 3834 §5: auto-replied); any other mail maild writes
+# by itself, a notification to staff, is auto-generated.
+ANSWERS = {"ack"}
+
+
 @dataclass(frozen=True)
 class Notice:
     message_id: str  # normalised, no angle brackets
@@ -27,7 +32,8 @@ def write_notice(queued: QueueMail, number: str, helpdesk: HelpdeskConfig, rende
     body = renderer.render(queued.kind, queued.language, context)
     subject = f"[{number}] {queued.subject}"
     out = Outgoing(helpdesk.name, helpdesk.address, queued.to.name, queued.to.address, subject,
-                   queued.in_reply_to, queued.references, helpdesk.loop_header)
+                   queued.in_reply_to, queued.references, helpdesk.loop_header,
+                   "auto-replied" if queued.kind in ANSWERS else "auto-generated")
     message_id = new_message_id(helpdesk.address)
     return Notice(message_id, subject, body.text, compose(out, body, message_id, now))
 

@@ -55,6 +55,24 @@ class TouchTicket:
 
 
 @dataclass(frozen=True)
+class Classify:
+    """The ticket's priority and type, and why (G5; the time it is done is recorded, G7)."""
+
+    priority: str
+    type: str
+    reason: str
+    hint: str | None = None  # the sender's own urgency flag, recorded beside the reason
+
+
+@dataclass(frozen=True)
+class Assign:
+    """The ticket's handler (G6), None: nobody covers it (the supervisor is told)."""
+
+    assignee: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class QueueMail:
     """A mail of ours to queue once per dedupe key; the outgoing layer writes it from the template
     `kind` in `language`, with `context` and the ticket's number."""
@@ -70,4 +88,4 @@ class QueueMail:
     rate_key: str | None = None  # counted against the automatic-answer rate limit of this address
 
 
-Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, QueueMail]
+Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, QueueMail]

@@ -11,16 +11,21 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Mapping
 
 from ..parsing import ParsedMail, strip_reply_prefixes
+from ..parsing import Address
 from .actions import (
     Action,
     AddArticle,
     AddParticipants,
+    Assign,
+    Classify,
     OpenTicket,
     QueueMail,
     RecordEvent,
     TouchTicket,
 )
+from .classify import BUILTIN, Classification, ClassifyPolicy, classify
 from .correlate import KnownTicket, Match, correlate, subject_tag
+from .routing import Assignment, Roster, assign
 from .language import detect_language
 from .screen import MailboxFacts, Screening, ScreenPolicy, reply_target, screen
 from .tickets import status_after_customer_mail
@@ -37,6 +42,9 @@ class MailPolicy:
     # seconds to the first engineer's answer, per priority (guideline G2), as an acknowledgement
     # promises them before anyone has classified the mail
     first_response: Mapping[str, int] = field(hash=False)  # sla.first_response
+    classify: ClassifyPolicy = ClassifyPolicy(BUILTIN, {})
+    roster: Roster = Roster((), ())
+    tiers: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → customer tier
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -56,6 +64,7 @@ class MailFacts:
     tickets: Mapping[str, KnownTicket] = field(hash=False)  # tickets those ids or the subject tag name
     recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
     mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
+    load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,58 @@ def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: M
     actions.append(customer_article(mail, screening))
     if screening.answer:
         actions.append(acknowledgement(mail, facts, policy, language, subject, customer_name))
+    classification = classify(subject, mail.text, urgency_flags(mail), tier_of(sender_key(mail), policy.tiers),
+                              policy.classify)
+    local = facts.received_at.astimezone(policy.zone).replace(tzinfo=None)
+    assignment = assign(classification.priority, classification.module, policy.roster, facts.load, local)
+    actions += triage(classification, assignment)
+    if screening.reason not in QUIET_REASONS:
+        actions += staff_notices(mail, facts, policy, subject, classification, assignment)
     return tuple(actions)
+
+
+# Mail that opens a ticket without anyone being told: years of a mailbox's past, mail a person
+# answered already, a flood past the rate limit, mailing lists. Staff find them in `maild tickets`.
+QUIET_REASONS = {"old-mail", "answered", "rate-limit", "bulk"}
+
+
+def triage(classification: Classification, assignment: Assignment) -> list[Action]:
+    """G5-G7: the priority, the type and the handler, and the progress trail saying so."""
+    handler = assignment.assignee.address if assignment.assignee else None
+    return [
+        Classify(classification.priority, classification.type, classification.reason, classification.hint),
+        RecordEvent("classified", "maild", classification.reason
+                    + (f"; the sender marked it {classification.hint}" if classification.hint else "")),
+        Assign(handler, assignment.reason),
+        RecordEvent("assigned", "maild", f"{handler or 'nobody'}: {assignment.reason}"),
+    ]
+
+
+def staff_notices(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, subject: str,
+                  classification: Classification, assignment: Assignment) -> list[QueueMail]:
+    """The assignee's notification and, for P0 or a ticket nobody covers, the supervisors'."""
+    context = {"customer": sender_key(mail), "customer_name": mail.sender.name if mail.sender else "",
+               "received_at": facts.received_at, "priority": classification.priority,
+               "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
+               "text": mail.text[:STAFF_TEXT_CHARS], "assignee": assignment.assignee.name if assignment.assignee else "",
+               "assign_reason": assignment.reason}
+    tagged = f"[{classification.priority}] {subject}"
+    people = [("assigned", assignment.assignee)] if assignment.assignee else []
+    people += [("alert", supervisor) for supervisor in assignment.tell]
+    return [QueueMail(kind, f"{kind}:{facts.message_key}:{engineer.address}", Address(engineer.address, engineer.name),
+                      policy.default_language, tagged, context) for kind, engineer in people]
+
+
+STAFF_TEXT_CHARS = 20000  # of the customer's text in a notification: the whole of any real problem report
+
+
+def urgency_flags(mail: ParsedMail) -> dict[str, str]:
+    return {name: value for name in ("x-priority", "importance", "priority", "x-msmail-priority")
+            if (value := mail.header(name))}
+
+
+def tier_of(address: str, tiers: Mapping[str, str]) -> str | None:
+    return tiers.get(address) or tiers.get(address.rpartition("@")[2])
 
 
 ANSWER_REFERENCES = 20  # ids in an answer's References: the thread's root and the latest ones

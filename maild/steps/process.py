@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Mapping
 
 from ..config import Config
 from ..errors import StoreError, describe_fault
@@ -21,9 +22,11 @@ from ..outgoing.notices import write_notice
 from ..outgoing.templates import Renderer
 from ..parsing import ParsedMail, parse_mail
 from ..rules import actions
+from ..rules.classify import BUILTIN, ClassifyPolicy, ClassifyRule
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
+from ..rules.routing import Engineer, Roster, Shift
 from ..rules.tickets import ticket_number
 from ..store import inbound, outbox, tickets
 from ..store.attachments import AttachmentStore
@@ -58,6 +61,7 @@ class Process:
         self.policy = mail_policy(config)
         self.total = 0  # mails taken since start, for `maild once` to report
         self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
+        self._load: Counter[str] = Counter()  # open tickets per assignee, read once per batch
 
     def run(self, now: datetime) -> int:
         """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
@@ -103,6 +107,7 @@ class Process:
         with transaction():
             mine = inbound.still_new([stored.id for stored, _ in parsed])
             recent = self._recent_automatic_mails([mail for _, mail in parsed], now)
+            self._load = tickets.open_load() if self.policy.roster.staff else Counter()
             for stored, mail in parsed:
                 if stored.id not in mine:
                     continue
@@ -116,7 +121,7 @@ class Process:
             log.log(level, "%s", line)
 
     def _isolated(self, stored: StoredMail, mail: ParsedMail, recent: Counter[str], now: datetime) -> None:
-        said = len(self._said)
+        said, load = len(self._said), self._load.copy()
         try:
             with savepoint():
                 answered = self.handle(stored, mail, now, recent)
@@ -125,6 +130,7 @@ class Process:
             raise  # the database failed, not the mail: the batch is retried later
         except Exception as exc:  # any other fault in any step: keep the mail, report it, go on
             del self._said[said:]  # what it did is rolled back
+            self._load = load
             self._quarantine(stored, exc)
 
     def _quarantine(self, stored: StoredMail, exc: Exception) -> None:
@@ -136,7 +142,7 @@ class Process:
         """Decide and write one mail; returns the addresses it queued automatic mail to."""
         answer_to = answer_key(mail)
         facts, referenced = gather_facts(mail, stored.message_key, stored.fetched_at, mailbox_facts(stored, now),
-                                         recent[answer_to] if answer_to else 0)
+                                         recent[answer_to] if answer_to else 0, self._load)
         return self._apply(decide(mail, facts, self.policy), stored, mail, referenced, now)
 
     # -- carrying out the outcome ------------------------------------------------------------
@@ -148,8 +154,13 @@ class Process:
         ticket = TicketRef(row.id, row.number) if row else None
         answered: list[str] = []
         queued: list[str] = []  # kinds of mail queued, for the log
+        triage = opening_triage(outcome.actions, now)
         for action in outcome.actions:
-            if isinstance(action, actions.QueueMail):
+            if triage and isinstance(action, (actions.Classify, actions.Assign)):
+                continue  # written with the new ticket's row
+            if isinstance(action, actions.OpenTicket):
+                ticket = self._open(action, now, triage)
+            elif isinstance(action, actions.QueueMail):
                 assert ticket is not None, "QueueMail needs a ticket"
                 if self._queue(ticket, action, stored.id, now):
                     queued.append(action.kind)
@@ -164,8 +175,6 @@ class Process:
 
     def _apply_one(self, action: actions.Action, ticket: TicketRef | None, stored: StoredMail,
                    now: datetime) -> TicketRef:
-        if isinstance(action, actions.OpenTicket):
-            return self._open(action, now)
         assert ticket is not None, f"{type(action).__name__} needs a ticket"
         match action:
             case actions.AddParticipants(people):
@@ -176,15 +185,23 @@ class Process:
                 tickets.add_event(ticket.id, now, kind, actor, detail)
             case actions.TouchTicket(status):
                 tickets.touch_ticket(ticket.id, now, status)
+            case actions.Classify(priority, problem_type, reason, hint):
+                tickets.classify_ticket(ticket.id, priority, problem_type, reason, hint, now)
+            case actions.Assign(assignee):
+                tickets.assign_ticket(ticket.id, assignee, now)
+                if assignee:
+                    self._load[assignee] += 1
             case _:
                 raise TypeError(f"no way to carry out {action!r}")
         return ticket
 
-    def _open(self, action: actions.OpenTicket, now: datetime) -> TicketRef:
+    def _open(self, action: actions.OpenTicket, now: datetime, triage: tickets.Triage | None) -> TicketRef:
         reserved = tickets.next_ticket(action.day)
         number = ticket_number(action.day, reserved.serial)
         ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
-                                        action.language, now, reserved.id)
+                                        action.language, now, reserved.id, triage)
+        if triage and triage.assignee:
+            self._load[triage.assignee] += 1
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
                               action.intake_body, action.received_at, now)
         return TicketRef(ticket_id, number)
@@ -214,18 +231,48 @@ def mail_policy(config: Config) -> MailPolicy:
     helpdesk = config.helpdesk
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
-                      config.sla.first_response)
+                      config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config))
+
+
+def classify_policy(config: Config) -> ClassifyPolicy:
+    own = tuple(ClassifyRule(tuple(phrase.lower() for phrase in rule.match), rule.priority, rule.type, rule.module,
+                             rule.tier, f"rule[{n}]") for n, rule in enumerate(config.rules, 1))
+    shipped = BUILTIN if config.classify.builtin_rules else ()
+    modules = {module.name: tuple(keyword.lower() for keyword in module.keywords) for module in config.modules}
+    return ClassifyPolicy(own + shipped, modules, config.classify.default_priority, config.classify.default_type)
+
+
+def roster(config: Config) -> Roster:
+    return Roster(tuple(Engineer(s.address, s.name, frozenset(s.roles), frozenset(s.modules)) for s in config.staff),
+                  tuple(Shift(r.staff, frozenset(r.days), r.date, r.start, r.end) for r in config.rota))
+
+
+def customer_tiers(config: Config) -> dict[str, str]:
+    return {(c.address or c.domain or ""): c.tier for c in config.customers if c.tier}
+
+
+def opening_triage(decided: tuple[actions.Action, ...], now: datetime) -> tickets.Triage | None:
+    """The classification and assignment of a ticket this outcome opens, for its row; None when it
+    opens none (a later Classify or Assign updates the ticket instead)."""
+    if not any(isinstance(a, actions.OpenTicket) for a in decided):
+        return None
+    classified = next((a for a in decided if isinstance(a, actions.Classify)), None)
+    assigned = next((a for a in decided if isinstance(a, actions.Assign)), None)
+    if classified is None or assigned is None:
+        return None
+    return tickets.Triage(classified.priority, classified.reason, classified.hint, classified.type, now,
+                          assigned.assignee, now)
 
 
 def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailbox: MailboxFacts,
-                 recent_auto_replies: int) -> tuple[MailFacts, dict[str, TicketRow]]:
+                 recent_auto_replies: int, load: Mapping[str, int]) -> tuple[MailFacts, dict[str, TicketRow]]:
     """What the store knows that bears on this mail, for the rule; and the rows of the tickets it
     names, for carrying out the outcome."""
     threads = tickets.tickets_for_message_ids(thread_ids(mail))
     tag = subject_tag(mail.subject)
     referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
     known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
-    return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox), referenced
+    return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:

@@ -21,7 +21,7 @@ from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.language import detect_language
 from ..rules.screen import MailboxFacts, verdicts
 from ..rules.tickets import ticket_number
-from ..store import inbound, queries
+from ..store import inbound, queries, tickets
 from .process import answer_key, gather_facts, mail_policy
 
 
@@ -79,7 +79,8 @@ def trace_stored(row: dict[str, Any], config: Config, now: datetime) -> dict[str
     answer_to = answer_key(mail)
     since = decided_at - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, decided_at) if answer_to else 0
-    facts, _ = gather_facts(mail, row["message_key"], _time(row["fetched_at"]) or now, mailbox, recent)
+    facts, _ = gather_facts(mail, row["message_key"], _time(row["fetched_at"]) or now, mailbox, recent,
+                            tickets.open_load())
     policy = mail_policy(config)
     outcome = decide(mail, facts, policy)
     recorded = {**row, "fate": fate(row)}
@@ -98,7 +99,7 @@ def trace_file(raw: bytes, config: Config, now: datetime) -> dict[str, Any]:
     answer_to = answer_key(mail)
     since = now - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, now) if answer_to else 0
-    facts, _ = gather_facts(mail, f"replay:{now.isoformat()}", now, MailboxFacts(), recent)
+    facts, _ = gather_facts(mail, f"replay:{now.isoformat()}", now, MailboxFacts(), recent, tickets.open_load())
     policy = mail_policy(config)
     outcome = decide(mail, facts, policy)
     number = outcome.ticket or next(

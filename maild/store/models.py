@@ -75,8 +75,12 @@ class Ticket(BaseModel):
     language = CharField(default="en")
     channel = CharField(default="email")
     priority = CharField(null=True)
+    priority_reason = TextField(null=True)  # which words or rule decided it
+    priority_hint = CharField(null=True)  # the sender's own urgency flag, as a hint
     problem_type = CharField(null=True)
-    assignee = CharField(null=True)
+    assignee = CharField(null=True, index=True)
+    classified_at = UtcDateTimeField(null=True)
+    assigned_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField(index=True)
     updated_at = UtcDateTimeField()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterable
@@ -100,11 +101,30 @@ class _TicketIds(threading.local):
 _ticket_ids = _TicketIds()
 
 
+@dataclass(frozen=True)
+class Triage:
+    """A ticket's priority, type and handler, and when they were decided (G5-G7)."""
+
+    priority: str
+    reason: str
+    hint: str | None
+    problem_type: str
+    classified_at: datetime
+    assignee: str | None
+    assigned_at: datetime
+
+    def columns(self) -> dict:
+        return dict(priority=self.priority, priority_reason=self.reason, priority_hint=self.hint,
+                    problem_type=self.problem_type, classified_at=self.classified_at, assignee=self.assignee,
+                    assigned_at=self.assigned_at)
+
+
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
-                now: datetime, ticket_id: int | None = None) -> int:
-    """Returns the new ticket's id: `ticket_id` when next_ticket drew one."""
+                now: datetime, ticket_id: int | None = None, triage: Triage | None = None) -> int:
+    """Returns the new ticket's id: `ticket_id` when next_ticket drew one. `triage`, when decided
+    with the opening, goes into the same row."""
     values = dict(number=number, status="new", customer=customer, customer_name=customer_name, subject=subject,
-                  language=language, created_at=now, updated_at=now)
+                  language=language, created_at=now, updated_at=now, **(triage.columns() if triage else {}))
     if ticket_id is None:
         return sql.insert(Ticket, **values)
     sql.insert_later(Ticket, id=ticket_id, **values)
@@ -149,6 +169,22 @@ def touch_ticket(ticket_id: int, now: datetime, status: str | None) -> None:
         later("UPDATE ticket SET updated_at = ? WHERE id = ?", (utc(now), ticket_id))
     else:
         later("UPDATE ticket SET updated_at = ?, status = ? WHERE id = ?", (utc(now), status, ticket_id))
+
+
+def classify_ticket(ticket_id: int, priority: str, problem_type: str, reason: str, hint: str | None,
+                    now: datetime) -> None:
+    later("UPDATE ticket SET priority = ?, problem_type = ?, priority_reason = ?, priority_hint = ?, "
+          "classified_at = ? WHERE id = ?", (priority, problem_type, reason, hint, utc(now), ticket_id))
+
+
+def assign_ticket(ticket_id: int, assignee: str | None, now: datetime) -> None:
+    later("UPDATE ticket SET assignee = ?, assigned_at = ? WHERE id = ?", (assignee, utc(now), ticket_id))
+
+
+def open_load() -> Counter[str]:
+    """Open tickets per assignee: what "least loaded" counts."""
+    return Counter(dict(rows("SELECT assignee, COUNT(*) FROM ticket WHERE assignee IS NOT NULL "
+                             "AND status NOT IN ('resolved', 'closed') GROUP BY assignee")))
 
 
 def add_event(ticket_id: int, now: datetime, kind: str, actor: str, detail: str = "") -> None:

@@ -13,7 +13,7 @@ from .smtpsink import SmtpSink
 def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, state_dir: Path,
                  **overrides: dict[str, Any]) -> str:
     """The servers' settings with `overrides` (section → key → value) on top; a value of None
-    leaves the key out."""
+    leaves the key out. A list is the entries of an array of tables (staff=[{…}, {…}])."""
     sections: dict[str, dict[str, Any]] = {
         "imap": {"host": dovecot.host, "port": dovecot.port, "security": "none", "username": dovecot.user,
                  "password": dovecot.password, "poll_interval": 1},
@@ -23,6 +23,9 @@ def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, sta
                      "timezone": "Asia/Shanghai", "state_dir": str(state_dir)},
     }
     for name, values in overrides.items():
+        if isinstance(values, list):  # entries of an array of tables
+            sections[name] = values
+            continue
         section = sections.setdefault(name, {})
         section.update(values)
         for key in [key for key, value in values.items() if value is None]:
@@ -30,9 +33,16 @@ def local_config(dovecot: PrivateDovecot, sink: SmtpSink, database_url: str, sta
     return "\n".join(_table(name, values) for name, values in sections.items())
 
 
-def _table(name: str, values: dict[str, Any]) -> str:
-    # JSON string and number literals are valid TOML basic strings and integers.
-    lines = [f"[{name}]"] + [f"{key} = {_value(value)}" for key, value in values.items()]
+def _table(name: str, values: dict[str, Any] | list[dict[str, Any]]) -> str:
+    """A table, or for a list of them an array of tables ([[staff]] …)."""
+    if isinstance(values, list):
+        return "".join(_entries(f"[[{name}]]", entry) for entry in values)
+    return _entries(f"[{name}]", values)
+
+
+def _entries(head: str, values: dict[str, Any]) -> str:
+    # JSON string, number and list literals are valid TOML basic strings, integers and arrays.
+    lines = [head] + [f"{key} = {_value(value)}" for key, value in values.items()]
     return "\n".join(lines) + "\n"
 
 
