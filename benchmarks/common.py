@@ -268,8 +268,41 @@ class Rig:
     config: Path
 
 
+# A support team as the workflow sees it: a supervisor, seniors, module engineers, a day and a night
+# rota, rules and a customer directory (what `ingest.py` configures for its workflow figure).
+TEAM = {
+    "staff": [
+        {"name": "周敏", "address": "zhoumin@example.com", "roles": ["supervisor"]},
+        {"name": "王强", "address": "wang@example.com", "roles": ["senior"]},
+        {"name": "孙丽", "address": "sun@example.com", "roles": ["senior"]},
+        {"name": "李雷", "address": "li@example.com", "roles": ["engineer"], "modules": ["账号登录"]},
+        {"name": "韩梅", "address": "han@example.com", "roles": ["engineer"], "modules": ["报表"]},
+        {"name": "赵云", "address": "zhao@example.com", "roles": ["engineer"]},
+        {"name": "Night Desk", "address": "night@example.com", "roles": ["engineer"]},
+    ],
+    "module": [
+        {"name": "账号登录", "keywords": ["登录", "验证码", "login", "password"]},
+        {"name": "报表", "keywords": ["报表", "导出", "report", "export"]},
+        {"name": "支付", "keywords": ["支付", "发票", "payment", "invoice"]},
+    ],
+    "rota": [
+        {"staff": "zhao@example.com", "date": "2026-12-24"},
+        {"staff": "zhao@example.com", "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "18:00"},
+        {"staff": "night@example.com", "days": ["mon", "tue", "wed", "thu", "fri"], "from": "18:00", "to": "09:00"},
+        {"staff": "han@example.com"},
+    ],
+    "rule": [
+        {"match": ["发票", "invoice"], "type": "财务-发票", "module": "支付"},
+        {"match": ["数据丢失", "data loss"], "priority": "P0"},
+        {"tier": "key", "priority": "P1"},
+    ],
+    "customer": [{"domain": "kehu.example.cn", "organisation": "客户科技有限公司"},
+                 {"domain": "customer.example", "organisation": "Customer Ltd", "tier": "key"}],
+}
+
+
 @contextmanager
-def rig(prefix: str, database: str) -> Iterator[Rig]:
+def rig(prefix: str, database: str, **config: object) -> Iterator[Rig]:
     """A private Dovecot, an SMTP sink, a store and a maild.toml for them, all removed afterwards.
 
     maild's state directory is under /var/tmp, on the disk as /var/lib/maild would be: creating
@@ -282,9 +315,9 @@ def rig(prefix: str, database: str) -> Iterator[Rig]:
     with scratch_dir(prefix) as scratch, scratch_dir(prefix, under="/var/tmp") as state, \
             PrivateDovecot(workdir=scratch / "dovecot") as dovecot, SmtpSink() as sink, \
             database_url(database, state) as url:
-        config = scratch / "maild.toml"
-        config.write_text(local_config(dovecot, sink, url, state), encoding="utf-8")
-        yield Rig(scratch, state, dovecot, sink, config)
+        path = scratch / "maild.toml"
+        path.write_text(local_config(dovecot, sink, url, state, **config), encoding="utf-8")
+        yield Rig(scratch, state, dovecot, sink, path)
 
 
 @contextmanager

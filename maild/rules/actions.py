@@ -86,6 +86,7 @@ class QueueMail:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     rate_key: str | None = None  # counted against the automatic-answer rate limit of this address
+    on_thread: bool = True  # shown on the ticket's thread (mail to the customer); staff mail is not
 
 
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, QueueMail]

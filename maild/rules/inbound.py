@@ -145,16 +145,22 @@ def staff_notices(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, subjec
     context = {"customer": sender_key(mail), "customer_name": mail.sender.name if mail.sender else "",
                "received_at": facts.received_at, "priority": classification.priority,
                "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
-               "text": mail.text[:STAFF_TEXT_CHARS], "assignee": assignment.assignee.name if assignment.assignee else "",
+               "text": excerpt(mail.text), "assignee": assignment.assignee.name if assignment.assignee else "",
                "assign_reason": assignment.reason}
     tagged = f"[{classification.priority}] {subject}"
     people = [("assigned", assignment.assignee)] if assignment.assignee else []
     people += [("alert", supervisor) for supervisor in assignment.tell]
     return [QueueMail(kind, f"{kind}:{facts.message_key}:{engineer.address}", Address(engineer.address, engineer.name),
-                      policy.default_language, tagged, context) for kind, engineer in people]
+                      policy.default_language, tagged, context, on_thread=False) for kind, engineer in people]
 
 
-STAFF_TEXT_CHARS = 20000  # of the customer's text in a notification: the whole of any real problem report
+STAFF_TEXT_CHARS = 4000  # of the customer's text in a notification: a problem report; the rest is on the ticket
+
+
+def excerpt(text: str) -> str:
+    if len(text) <= STAFF_TEXT_CHARS:
+        return text
+    return f"{text[:STAFF_TEXT_CHARS]}\n[… {len(text) - STAFF_TEXT_CHARS} more characters on the ticket]"
 
 
 def urgency_flags(mail: ParsedMail) -> dict[str, str]:

@@ -155,10 +155,13 @@ class Process:
         answered: list[str] = []
         queued: list[str] = []  # kinds of mail queued, for the log
         triage = opening_triage(outcome.actions, now)
+        events: list[actions.RecordEvent] = []  # the mail's lines of the trail: one statement at the end
         for action in outcome.actions:
             if triage and isinstance(action, (actions.Classify, actions.Assign)):
                 continue  # written with the new ticket's row
-            if isinstance(action, actions.OpenTicket):
+            if isinstance(action, actions.RecordEvent):
+                events.append(action)
+            elif isinstance(action, actions.OpenTicket):
                 ticket = self._open(action, now, triage)
             elif isinstance(action, actions.QueueMail):
                 assert ticket is not None, "QueueMail needs a ticket"
@@ -168,6 +171,9 @@ class Process:
                         answered.append(action.rate_key)
             else:
                 ticket = self._apply_one(action, ticket, stored, now)
+        if events:
+            assert ticket is not None, "RecordEvent needs a ticket"
+            tickets.add_events(ticket.id, now, [(e.kind, e.actor, e.detail) for e in events])
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
         self._said.append((logging.INFO, f"mail {stored.message_key} from {sender_of(mail) or '(no sender)'}: "
                                          f"{what_happened(outcome, ticket.number if ticket else None, queued)}"))
@@ -181,8 +187,6 @@ class Process:
                 tickets.add_participants(ticket.id, people)
             case actions.AddArticle():
                 self._add_article(ticket, action, stored, now)
-            case actions.RecordEvent(kind, actor, detail):
-                tickets.add_event(ticket.id, now, kind, actor, detail)
             case actions.TouchTicket(status):
                 tickets.touch_ticket(ticket.id, now, status)
             case actions.Classify(priority, problem_type, reason, hint):
@@ -221,6 +225,10 @@ class Process:
         that key was queued before."""
         helpdesk = self.config.helpdesk
         notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)
+        if not queued.on_thread:
+            return outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                                  kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
+                                  now=now, ticket_id=ticket.id, inbound_id=inbound_id)
         return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,

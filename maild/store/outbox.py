@@ -27,6 +27,16 @@ _ENQUEUE = ("INSERT INTO outbound (dedupe_key, message_id, ticket_id, inbound_id
 _ARTICLE_COLUMNS = "ticket_id, direction, sender, recipients, subject, body, created_at, message_id, outbound_id"
 
 
+def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str, recipients: list[str],
+            now: datetime, ticket_id: int, inbound_id: int | None = None) -> bool:
+    """Queue a mail once per dedupe key, without an article (staff mail); it needs no answer and
+    travels with the next statement, so it counts as queued (a key queued before is a replay's)."""
+    later(_ENQUEUE.removesuffix(" RETURNING id"), (dedupe_key, message_id, ticket_id, inbound_id, kind, sender,
+                                                   ",".join(recipients), None, Outbound.raw.db_value(raw), utc(now),
+                                                   utc(now)))
+    return True
+
+
 def enqueue_on_thread(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str,
                       recipients: list[str], now: datetime, ticket_id: int, subject: str, text: str,
                       rate_key: str | None = None, inbound_id: int | None = None) -> bool:
