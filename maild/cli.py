@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from . import __version__, formats, logs
-from .config import Config, load_config
+from .config import PRIORITIES, Config, load_config
 from .errors import ConfigError, MaildError
 from .store.queries import TICKET_STATUSES
 
@@ -54,6 +54,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM")
     tickets = sub.add_parser("tickets", help="one line per ticket")
     tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
+    tickets.add_argument("--priority", choices=PRIORITIES, help="only tickets of this priority")
+    tickets.add_argument("--assignee", metavar="ADDRESS", help="only tickets this engineer handles")
     show = sub.add_parser("show", help="a ticket with its messages in order")
     show.add_argument("number", help="the ticket number, e.g. TS20261125001")
     mails = sub.add_parser("mails", help="stored mails, oldest first, each with what became of it")
@@ -155,10 +157,10 @@ def _store(config: Config) -> ModuleType:
 
 def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
-    rows = queries.list_tickets(args.status)
+    rows = queries.list_tickets(args.status, args.priority, args.assignee)
     emit(rows, args.json, lambda rows: "\n".join(
-        f"{t['number']}  {t['status']:<11} {t['customer']:<32} {t['messages']:>3}  {t['subject']}"
-        for t in rows) or "no tickets")
+        f"{t['number']}  {t['status']:<11} {t['customer']:<32} {t['priority'] or '-':<3} "
+        f"{t['assignee'] or '-':<24} {t['messages']:>3}  {t['subject']}" for t in rows) or "no tickets")
     return 0
 
 

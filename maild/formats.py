@@ -18,6 +18,11 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
              f"customer: {t['customer_name']} <{t['customer']}>   channel: {t['channel']}   "
              f"received: {local_time(t['received_at'], zone)}",
              f"participants: {', '.join(t['participants'])}", ""]
+    if t["intake"]:
+        lines += _intake_table(t, zone)
+    if t["progress"]:
+        lines += ["progress (T2)"] + [f"  {local_time(p['at'], zone)}  {p['handler']:<24} {p['action']}"
+                                      for p in t["progress"]] + [""]
     for i, m in enumerate(t["messages"], 1):
         arrow = "→ customer" if m["direction"] == "out" else "← customer"
         extra = f" [{m['delivery']}]" if m["delivery"] else ""
@@ -27,6 +32,17 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
         lines += [f"   📎 {a['filename']} ({a['size']} bytes)" for a in m["attachments"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _intake_table(t: dict[str, Any], zone: tzinfo) -> list[str]:
+    """The guideline's intake form (T1), a field the mail did not give as "unknown"."""
+    i = t["intake"]
+    rows = [("ticket", t["number"]), ("organisation", i["organisation"]), ("contact", i["contact"]),
+            ("contact details", ", ".join([i["address"], *i["phones"]])), ("description", i["description"]),
+            ("type", i["type"]), ("urgency", i["urgency"]), ("channel", i["channel"]),
+            ("received by", i["received_by"]), ("received at", local_time(i["received_at"], zone)),
+            ("judgement", i["judgement"]), ("assignee", t["assignee"])]
+    return ["intake (T1)"] + [f"  {name:<16} {value or 'unknown'}" for name, value in rows] + [""]
 
 
 def status(s: dict[str, Any]) -> str:

@@ -41,7 +41,7 @@ def test_tickets_prints_one_line_per_ticket(config_file, dovecot, smtp_sink) -> 
     dovecot.append(chinese_mail())
     maild(config_file, "once")
     [line] = maild(config_file, "tickets").stdout.splitlines()
-    assert line.split()[:3] == ["TS" + line[2:13], "new", "zhangsan@kehu.example.cn"]
+    assert line.split()[:5] == ["TS" + line[2:13], "new", "zhangsan@kehu.example.cn", "P1", "-"]
     assert "系统无法登录" in line
 
 

@@ -118,3 +118,23 @@ def test_staff_notifications_do_not_count_against_the_customers_rate_limit(team_
         dovecot.append(chinese_mail(subject=f"系统瘫痪 {n}", sender="boss@kehu.example.cn"))
     app.once()
     assert len(received_by(smtp_sink, "boss@kehu.example.cn")) == 3
+
+
+def test_show_json_gives_the_triage_and_the_intake_record(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    body = "今天上午开始，所有员工都无法登录系统，提示验证码错误。\n\n张三\n甲科技有限公司\n手机：138 0013 8000"
+    dovecot.append(chinese_mail(subject="无法登录", body=body))
+    app.once()
+    shown = queries.ticket_detail(ticket().number)
+    assert (shown["priority"], shown["type"], shown["assignee"]) == ("P1", "软件异常-账号登录", "li@example.com")
+    assert shown["priority_reason"] == "P1: 无法登录 in subject (builtin)"
+    assert shown["classified_at"] and shown["assigned_at"] and shown["linked"] == [] and shown["complex"] is False
+    intake = shown["intake"]
+    assert (intake["organisation"], intake["contact"], intake["phones"]) == ("甲科技有限公司", "张三", ["138 0013 8000"])
+    assert (intake["type"], intake["urgency"], intake["channel"], intake["received_by"]) == (
+        "软件异常-账号登录", "P1(高)", "email", "maild")
+    assert "所有员工都无法登录系统" in intake["description"]
+    assert intake["judgement"] == "P1: 无法登录 in subject (builtin)"
+    assert [p["handler"] for p in shown["progress"]][:1] == ["maild"]
+    assert [t["assignee"] for t in queries.list_tickets(assignee="LI@example.com")] == ["li@example.com"]
+    assert queries.list_tickets(priority="P0") == []

@@ -19,8 +19,11 @@ class OpenTicket:
     customer_name: str
     subject: str
     language: str
-    intake_body: str  # the intake record's description (guideline T1)
+    intake_body: str  # the customer's text, kept whole on the intake record (guideline T1)
     received_at: datetime
+    organisation: str | None = None  # T1's customer organisation; None: unknown
+    phones: tuple[str, ...] = ()
+    description: str = ""  # the sentences that describe the problem (G3)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from .actions import (
 )
 from .classify import BUILTIN, Classification, ClassifyPolicy, classify
 from .correlate import KnownTicket, Match, correlate, subject_tag
+from .intake import intake_facts
 from .routing import Assignment, Roster, assign
 from .language import detect_language
 from .screen import MailboxFacts, Screening, ScreenPolicy, reply_target, screen
@@ -45,6 +46,7 @@ class MailPolicy:
     classify: ClassifyPolicy = ClassifyPolicy(BUILTIN, {})
     roster: Roster = Roster((), ())
     tiers: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → customer tier
+    directory: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → organisation
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -101,9 +103,10 @@ def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: M
     language = detect_language(mail.subject, mail.text, policy.default_language)
     subject = strip_reply_prefixes(mail.subject) or NO_SUBJECT[language]
     customer_name = mail.sender.name if mail.sender else ""
+    known = intake_facts(sender_key(mail), mail.text, policy.directory)
     actions: list[Action] = [
         OpenTicket(facts.received_at.astimezone(policy.zone).date(), sender_key(mail), customer_name, subject,
-                   language, mail.text, facts.received_at),
+                   language, mail.text, facts.received_at, known.organisation, known.phones, known.description),
         AddParticipants(participants(mail, policy.helpdesk_address)),
         RecordEvent("opened", "maild", f"from {sender_key(mail) or 'unknown sender'}"),
     ]

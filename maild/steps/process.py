@@ -24,6 +24,7 @@ from ..parsing import ParsedMail, parse_mail
 from ..rules import actions
 from ..rules.classify import BUILTIN, ClassifyPolicy, ClassifyRule
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
+from ..rules.intake import urgency
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.routing import Engineer, Roster, Shift
@@ -207,7 +208,9 @@ class Process:
         if triage and triage.assignee:
             self._load[triage.assignee] += 1
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
-                              action.intake_body, action.received_at, now)
+                              action.intake_body, action.received_at, now, action.organisation, action.phones,
+                              action.description, triage.problem_type if triage else None,
+                              urgency(triage.priority) if triage else None, triage.reason if triage else None)
         return TicketRef(ticket_id, number)
 
     def _add_article(self, ticket: TicketRef, action: actions.AddArticle, stored: StoredMail, now: datetime) -> None:
@@ -239,7 +242,8 @@ def mail_policy(config: Config) -> MailPolicy:
     helpdesk = config.helpdesk
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
-                      config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config))
+                      config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config),
+                      customer_directory(config))
 
 
 def classify_policy(config: Config) -> ClassifyPolicy:
@@ -257,6 +261,10 @@ def roster(config: Config) -> Roster:
 
 def customer_tiers(config: Config) -> dict[str, str]:
     return {(c.address or c.domain or ""): c.tier for c in config.customers if c.tier}
+
+
+def customer_directory(config: Config) -> dict[str, str]:
+    return {(c.address or c.domain or ""): c.organisation for c in config.customers}
 
 
 def opening_triage(decided: tuple[actions.Action, ...], now: datetime) -> tickets.Triage | None:

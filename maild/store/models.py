@@ -98,8 +98,14 @@ class Intake(BaseModel):
     ticket = ForeignKeyField(Ticket, unique=True, backref="intake", on_delete="CASCADE")
     customer_address = CharField()
     customer_name = CharField(default="")
+    organisation = CharField(null=True)
+    phones = TextField(null=True)  # comma-separated, as written
     subject = TextField()
     body = TextField()
+    description = TextField(null=True)  # the sentences that describe the problem
+    problem_type = CharField(null=True)
+    urgency = CharField(null=True)  # "P1(高)", as the guideline's table writes it
+    judgement = TextField(null=True)  # the preliminary judgement: the rule that matched
     channel = CharField(default="email")
     received_by = CharField(default="maild")
     received_at = UtcDateTimeField()

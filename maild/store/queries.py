@@ -8,20 +8,26 @@ from typing import Any
 from peewee import JOIN, fn
 
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
-from .models import Article, Event, Inbound, MailboxCursor, Outbound, StoredAttachment, Ticket, TicketSerial
+from .models import Article, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Ticket, TicketSerial
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def list_tickets(status: str | None = None) -> list[dict[str, Any]]:
+def list_tickets(status: str | None = None, priority: str | None = None,
+                 assignee: str | None = None) -> list[dict[str, Any]]:
     query = (Ticket.select(Ticket, fn.COUNT(Article.id).alias("messages"))
              .join(Article, JOIN.LEFT_OUTER).group_by(Ticket.id).order_by(Ticket.id))
     if status:
         query = query.where(Ticket.status == status)
+    if priority:
+        query = query.where(Ticket.priority == priority)
+    if assignee:
+        query = query.where(Ticket.assignee == assignee.lower())
     return [{"number": t.number, "status": t.status, "customer": t.customer, "customer_name": t.customer_name,
              "subject": t.subject, "language": t.language, "messages": t.messages,
+             "priority": t.priority, "type": t.problem_type, "assignee": t.assignee,
              "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at)} for t in query]
 
 
@@ -31,6 +37,7 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         return None
     articles = Article.select().where(Article.ticket == ticket).order_by(Article.created_at, Article.id)
     intake = ticket.intake.first()
+    events = list(Event.select().where(Event.ticket == ticket).order_by(Event.id))
     return {
         "number": ticket.number, "status": ticket.status, "customer": ticket.customer,
         "customer_name": ticket.customer_name, "subject": ticket.subject, "language": ticket.language,
@@ -38,9 +45,24 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "received_at": _iso(intake.received_at) if intake else None,
         "participants": sorted(p.address for p in ticket.participants),
         "messages": [_article(a) for a in articles],
-        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail}
-                   for e in Event.select().where(Event.ticket == ticket).order_by(Event.id)],
+        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in events],
+        "priority": ticket.priority, "priority_reason": ticket.priority_reason, "type": ticket.problem_type,
+        "assignee": ticket.assignee, "complex": False, "classified_at": _iso(ticket.classified_at),
+        "assigned_at": _iso(ticket.assigned_at), "linked": [],
+        "intake": _intake(intake) if intake else None,
+        "progress": [{"at": _iso(e.at), "status": None, "handler": e.actor, "action": f"{e.kind}: {e.detail}"
+                      if e.detail else e.kind, "eta": None, "done_at": None, "feedback": None} for e in events],
+        "notes": [], "report": None, "kb_proposed": False,
     }
+
+
+def _intake(intake: Intake) -> dict[str, Any]:
+    """The T1 record: a field the mail did not give is null."""
+    return {"organisation": intake.organisation, "contact": intake.customer_name or None,
+            "address": intake.customer_address, "phones": intake.phones.split(", ") if intake.phones else [],
+            "description": intake.description, "type": intake.problem_type, "urgency": intake.urgency,
+            "channel": intake.channel, "received_by": intake.received_by, "received_at": _iso(intake.received_at),
+            "judgement": intake.judgement, "recorded_at": _iso(intake.recorded_at)}
 
 
 def _article(article: Article) -> dict[str, Any]:

@@ -132,9 +132,13 @@ def open_ticket(number: str, customer: str, customer_name: str, subject: str, la
 
 
 def record_intake(ticket_id: int, customer: str, customer_name: str, subject: str, body: str,
-                  received_at: datetime, now: datetime) -> None:
+                  received_at: datetime, now: datetime, organisation: str | None = None,
+                  phones: Iterable[str] = (), description: str | None = None, problem_type: str | None = None,
+                  urgency: str | None = None, judgement: str | None = None) -> None:
     sql.insert_later(Intake, ticket=ticket_id, customer_address=customer, customer_name=customer_name,
-                     subject=subject, body=body, received_at=received_at, recorded_at=now)
+                     organisation=organisation, phones=", ".join(phones) or None, subject=subject, body=body,
+                     description=description, problem_type=problem_type, urgency=urgency, judgement=judgement,
+                     received_at=received_at, recorded_at=now)
 
 
 def add_participants(ticket_id: int, people: Iterable[tuple[str, str]]) -> None:
