@@ -115,6 +115,8 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
     if args.now is not None:
         print(f"now: {clock_for(config, args).now().isoformat()} (--now), not the system clock")
+    print(f"workflow: [[staff]] {len(config.staff)}, [[module]] {len(config.modules)}, [[rota]] {len(config.rota)}, "
+          f"[[rule]] {len(config.rules)}, [[customer]] {len(config.customers)} entries")
     checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS))]
     if not args.offline:
         checks += [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),

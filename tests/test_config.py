@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.config import config_from_dict, load_config
+from maild.config import ENTRIES, config_from_dict, load_config, toml_keys
 from maild.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "maild.example.toml"
@@ -34,14 +34,23 @@ def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
     assert config.helpdesk.timezone == "Asia/Shanghai"
-    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla"):
+    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla", "classify", "workflow"):
         documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
         assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
+    for name, (attribute, cls) in ENTRIES.items():  # [[staff]] ...: the keys of all its entries together
+        documented = {line.split("=")[0].strip("# ").strip() for line in _entries(text, name)}
+        assert set(toml_keys(cls)) <= documented, name
+        assert getattr(config, attribute), f"the example has no [[{name}]] entry"
 
 
 def _section(text: str, name: str) -> list[str]:
     body = text.split(f"[{name}]\n", 1)[1].split("\n[", 1)[0]
     return [line for line in body.splitlines() if "=" in line]
+
+
+def _entries(text: str, name: str) -> list[str]:
+    bodies = [body.split("\n[", 1)[0] for body in text.split(f"[[{name}]]\n")[1:]]
+    return [line for body in bodies for line in body.splitlines() if "=" in line]
 
 
 def test_defaults_verify_tls_for_imap_and_smtp() -> None:

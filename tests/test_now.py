@@ -64,6 +64,7 @@ def test_check_config_says_which_instant_it_takes_as_now(tmp_path) -> None:
     result = maild(_offline_config(tmp_path), "--now", "2026-11-25T09:00:00", "check-config", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "now: 2026-11-25T09:00:00+08:00 (--now)" in result.stdout
+    assert "workflow: [[staff]] 0, [[module]] 0, [[rota]] 0, [[rule]] 0, [[customer]] 0 entries" in result.stdout
 
 
 def test_the_clock_is_the_given_instant_or_the_system_clock(tmp_path) -> None:
