@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
 from . import __version__, formats, logs
+from .clock import Clock, FrozenClock, SystemClock
 from .config import PRIORITIES, Config, load_config
 from .errors import ConfigError, MaildError
 from .store.queries import TICKET_STATUSES
@@ -45,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-c", "--config", default=DEFAULT_CONFIG, help=f"TOML configuration (default {DEFAULT_CONFIG})")
     p.add_argument("-v", "--verbose", action="store_true", help="log maild's own detail too (DEBUG)")
     p.add_argument("--debug-sql", action="store_true", help="log every SQL statement too (very verbose)")
+    p.add_argument("--now", type=_instant, metavar="ISO-8601",
+                   help="treat this instant as now, e.g. 2026-11-25T09:00:00+08:00 (without an offset: in "
+                        "helpdesk.timezone): fetch times, ticket numbers, every recorded time; to replay a day")
     p.add_argument("--version", action="version", version=f"maild {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (maild COMMAND --help for more)")
     check = sub.add_parser("check-config", help="validate the file and templates, then try the database, IMAP and SMTP")
@@ -80,6 +85,23 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-25T09:00:00+08:00)") from None
+
+
+def clock_for(config: Config, args: argparse.Namespace) -> Clock:
+    """The one clock every command takes its time from: the instant `--now` names, or the system's."""
+    now: datetime | None = getattr(args, "now", None)
+    if now is None:
+        return SystemClock()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=config.helpdesk.zone)
+    return FrozenClock(now)
+
+
 def emit(data: Any, as_json: bool, text: Callable[[Any], str]) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2) if as_json else text(data))
 
@@ -93,6 +115,10 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
+    if args.now is not None:
+        print(f"now: {clock_for(config, args).now().isoformat()} (--now), not the system clock")
+    print(f"workflow: [[staff]] {len(config.staff)}, [[module]] {len(config.modules)}, [[rota]] {len(config.rota)}, "
+          f"[[rule]] {len(config.rules)}, [[customer]] {len(config.customers)} entries")
     checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS))]
     if not args.offline:
         checks += [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
@@ -119,7 +145,7 @@ def cmd_once(config: Config, args: argparse.Namespace) -> int:
     from .app import App
     from .progress import ProgressLine
 
-    app = App(config)
+    app = App(config, clock_for(config, args))
     try:
         result = app.once(ProgressLine(sys.stderr) if sys.stderr.isatty() else None)
     finally:
@@ -137,7 +163,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from .app import App
     from .daemon import Daemon
 
-    app = App(config)
+    app = App(config, clock_for(config, args))
     try:
         Daemon(app).run()
     finally:
@@ -184,7 +210,6 @@ def cmd_mails(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_mail(config: Config, args: argparse.Namespace) -> int:
-    from .clock import SystemClock
     from .steps.process_views import find_mail, trace_stored
 
     _store(config)
@@ -192,12 +217,11 @@ def cmd_mail(config: Config, args: argparse.Namespace) -> int:
     if row is None:
         print(f"maild: no stored mail {args.reference}", file=sys.stderr)
         return 1
-    emit(trace_stored(row, config, SystemClock().now()), args.json, lambda t: formats.trace(t, config.helpdesk.zone))
+    emit(trace_stored(row, config, clock_for(config, args).now()), args.json, lambda t: formats.trace(t, config.helpdesk.zone))
     return 0
 
 
 def cmd_replay(config: Config, args: argparse.Namespace) -> int:
-    from .clock import SystemClock
     from .errors import NoStore
     from .steps.process_views import trace_file
     from .store.db import open_database
@@ -212,7 +236,7 @@ def cmd_replay(config: Config, args: argparse.Namespace) -> int:
     except NoStore as exc:  # before the first run: threaded against no tickets at all
         print(f"maild: {exc}; replaying against an empty store", file=sys.stderr)
         open_database("sqlite:///:memory:")
-    emit(trace_file(raw, config, SystemClock().now()), args.json, formats.replay)
+    emit(trace_file(raw, config, clock_for(config, args).now()), args.json, formats.replay)
     return 0
 
 

@@ -3,12 +3,19 @@
 Secrets come from `password` or, better, `password_file`; a relative `password_file` is read from
 systemd's `$CREDENTIALS_DIRECTORY` (LoadCredential=) when that is set. With `auth = "xoauth2"`
 there is no password: `oauth_token_command` prints an OAuth2 access token (never one in the file).
+
+The workflow's sections are lists of entries (`[[staff]]`, `[[module]]`, `[[rota]]`, `[[rule]]`,
+`[[customer]]`), counted from 1 in the keys their errors name (`rota[1].staff: not a staff
+address`), beside two tables (`[classify]`, `[workflow]`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
+import datetime
+import json
 import os
+import re
 import tomllib
 import types
 import typing
@@ -22,8 +29,8 @@ SECURITY_MODES = ("tls", "starttls", "none")
 FIRST_RUN = ("all", "unseen", "new")  # imap.first_run
 AUTH_METHODS = ("password", "xoauth2")  # imap.auth, smtp.auth
 PRIORITIES = ("P0", "P1", "P2", "P3")  # the guideline's, most urgent first
-ROLES = ("supervisor", "senior", "engineer", "rnd", "pm", "agent", "kb-admin")  # staff[].roles (G19)
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # rota[].days
+ROLES = ("supervisor", "senior", "engineer", "rnd", "pm", "agent", "kb-admin")  # staff[N].roles
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # rota[N].days, Monday first
 
 
 def sqlite_path(url: str) -> str | None:
@@ -115,17 +122,12 @@ class ProcessingConfig:
     batch_size: int = 100
 
 
-# -- the workflow: who works here, what they answer for, when, and how mail is classified --------
-
 @dataclass(frozen=True)
 class StaffMember:
     name: str
-    address: str  # lower-cased
-    roles: tuple[str, ...] = ()
-    modules: tuple[str, ...] = ()  # the modules this engineer answers for (P1 routing)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "address", self.address.lower())
+    address: str  # stored lower-cased
+    roles: tuple[str, ...] = ()  # of ROLES
+    modules: tuple[str, ...] = ()  # [[module]] names this engineer answers for (P1 routing)
 
 
 @dataclass(frozen=True)
@@ -136,54 +138,44 @@ class Module:
 
 @dataclass(frozen=True)
 class RotaEntry:
-    """An on-duty shift: on `date`, or on `days` (all days when empty), from `start` to `end` in the
-    helpdesk's zone (all day when unset; across midnight when `end` is not after `start`)."""
+    """Who is on duty for P2/P3; the first entry that covers the moment wins."""
 
     staff: str  # lower-cased address of a [[staff]] entry
-    days: tuple[str, ...] = ()
-    date: dt.date | None = None
-    start: dt.time | None = field(default=None, metadata={"toml": "from"})
-    end: dt.time | None = field(default=None, metadata={"toml": "to"})
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "staff", self.staff.lower())
+    days: tuple[str, ...] = ()  # of WEEKDAYS; empty: every day
+    date: datetime.date | None = None  # a one-day override ("date" in TOML), instead of days
+    start: datetime.time | None = None  # TOML key "from" (HH:MM, helpdesk time zone)
+    end: datetime.time | None = None  # TOML key "to"; before start: the shift crosses midnight
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A classification rule: any phrase of `match` in the subject or text (case-insensitive) sets
-    the fields it names; `tier`: only for customers of that tier."""
+    """A classification rule, tried in order; the first rule that sets a field decides it."""
 
-    match: tuple[str, ...] = ()
-    priority: str | None = None
+    match: tuple[str, ...] = ()  # case-insensitive phrases in subject or body
+    priority: str | None = None  # one of PRIORITIES
     type: str | None = None
-    module: str | None = None
-    tier: str | None = None
+    module: str | None = None  # a [[module]] name
+    tier: str | None = None  # only for customers of this tier (when set)
 
 
 @dataclass(frozen=True)
 class Customer:
     organisation: str
-    domain: str | None = None  # lower-cased; this or `address`
+    domain: str | None = None  # lower-cased; exactly one of domain / address
     address: str | None = None  # lower-cased
     tier: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("domain", "address"):
-            if getattr(self, name):
-                object.__setattr__(self, name, getattr(self, name).lower())
 
 
 @dataclass(frozen=True)
 class ClassifyConfig:
     default_priority: str = "P2"
     default_type: str = "未分类"
-    builtin_rules: bool = True  # the shipped rules run after the config's own [[rule]] entries
+    builtin_rules: bool = True  # the shipped rule set runs after the config's own [[rule]] entries
 
 
 @dataclass(frozen=True)
 class WorkflowConfig:
-    reopen_within: int = 604800  # seconds after resolution a customer's reply reopens the ticket
+    reopen_within: int = 604800  # seconds after resolution a customer's reply reopens; later: a new linked ticket
     authserv_id: str = ""  # set: staff mail counts only with dkim=pass or spf=pass from this authserv-id
 
 
@@ -196,16 +188,24 @@ class Config:
     screen: ScreenConfig = ScreenConfig()
     processing: ProcessingConfig = ProcessingConfig()
     sla: SlaConfig = SlaConfig()
-    classify: ClassifyConfig = ClassifyConfig()
-    workflow: WorkflowConfig = WorkflowConfig()
     staff: tuple[StaffMember, ...] = ()
     modules: tuple[Module, ...] = ()
     rota: tuple[RotaEntry, ...] = ()
     rules: tuple[Rule, ...] = ()
     customers: tuple[Customer, ...] = ()
+    classify: ClassifyConfig = ClassifyConfig()
+    workflow: WorkflowConfig = WorkflowConfig()
     source: str = ""
 
+    @property
+    def staff_by_address(self) -> dict[str, StaffMember]:
+        """Each [[staff]] entry by its lower-cased address."""
+        return {member.address: member for member in self.staff}
+
     def with_role(self, role: str) -> tuple[StaffMember, ...]:
+        """The staff who have `role` (one of ROLES), in the file's order."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
         return tuple(member for member in self.staff if role in member.roles)
 
 
@@ -220,14 +220,21 @@ SECTIONS: dict[str, type] = {
     "classify": ClassifyConfig,
     "workflow": WorkflowConfig,
 }
-# Arrays of tables ([[staff]] …): TOML name → (Config field, entry class). Errors count entries from 1.
-LISTS: dict[str, tuple[str, type]] = {
+
+# The lists of entries: TOML name ([[staff]]) → the Config field that holds them and their type.
+ENTRIES: dict[str, tuple[str, type]] = {
     "staff": ("staff", StaffMember),
     "module": ("modules", Module),
     "rota": ("rota", RotaEntry),
     "rule": ("rules", Rule),
     "customer": ("customers", Customer),
 }
+TOML_NAMES: dict[type, dict[str, str]] = {RotaEntry: {"start": "from", "end": "to"}}  # field → key, where they differ
+
+
+def toml_keys(cls: type) -> list[str]:
+    """The keys an entry of this type takes in the file, in field order."""
+    return [TOML_NAMES.get(cls, {}).get(f.name, f.name) for f in fields(cls)]
 
 
 def load_config(path: str | Path) -> Config:
@@ -245,10 +252,10 @@ def load_config(path: str | Path) -> Config:
 
 
 def config_from_dict(data: dict, source: str = "") -> Config:
-    unknown = sorted(set(data) - set(SECTIONS) - set(LISTS))
+    unknown = sorted(set(data) - set(SECTIONS) - set(ENTRIES))
     if unknown:
-        raise ConfigError(unknown[0], f"unknown section (known: {', '.join([*SECTIONS, *LISTS])})")
-    sections = {}
+        raise ConfigError(unknown[0], f"unknown section (known: {', '.join([*SECTIONS, *ENTRIES])})")
+    sections: dict[str, object] = {}
     for name, cls in SECTIONS.items():
         raw = data.get(name)
         if raw is None and _required_fields(cls):
@@ -256,13 +263,11 @@ def config_from_dict(data: dict, source: str = "") -> Config:
         if raw is not None and not isinstance(raw, dict):
             raise ConfigError(name, "expected a table")
         sections[name] = _build(name, cls, raw or {})
-    for name, (attribute, cls) in LISTS.items():
-        entries = data.get(name, [])
-        if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
-            raise ConfigError(name, f"expected [[{name}]] entries (an array of tables), not [{name}]")
-        sections[attribute] = tuple(_build(f"{name}[{n}]", cls, entry) for n, entry in enumerate(entries, 1))
+    for name, (attribute, cls) in ENTRIES.items():
+        sections[attribute] = _entries(name, cls, data.get(name, []))
     config = Config(source=source, **sections)
     _validate(config)
+    _validate_workflow(config)
     return config
 
 
@@ -272,15 +277,14 @@ def _required_fields(cls: type) -> list[str]:
 
 def _build(section: str, cls: type, raw: dict):
     hints = typing.get_type_hints(cls)
-    names = {f.metadata.get("toml", f.name): f.name for f in fields(cls)}  # TOML key → field
+    known = {f.name for f in fields(cls)}
     for key in raw:
-        if key not in names:
-            raise ConfigError(f"{section}.{key}", f"unknown key (known: {', '.join(sorted(names))})")
+        if key not in known:
+            raise ConfigError(f"{section}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
     for name in _required_fields(cls):
         if name not in raw:
             raise ConfigError(f"{section}.{name}", "missing")
-    values = {names[key]: _typed(f"{section}.{key}", hints[names[key]], value) for key, value in raw.items()}
-    known = set(names.values())
+    values = {key: _typed(f"{section}.{key}", hints[key], value) for key, value in raw.items()}
     for f in fields(cls):  # a table names some priorities; the others keep their defaults
         if f.name in values and isinstance(values[f.name], dict):
             values[f.name] = {**f.default_factory(), **values[f.name]}
@@ -290,14 +294,6 @@ def _build(section: str, cls: type, raw: dict):
 
 
 def _typed(key: str, hint, value):
-    if typing.get_origin(hint) is tuple:  # a list of strings
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(key, f"expected a list of strings, got {value!r}")
-        return tuple(value)
-    if dt.date in typing.get_args(hint):
-        return _date(key, value)
-    if dt.time in typing.get_args(hint):
-        return _time(key, value)
     if typing.get_origin(hint) is dict:
         if not isinstance(value, dict):
             raise ConfigError(key, f"expected a table such as {{P0 = 7200, P1 = 86400}}, got {value!r}")
@@ -316,24 +312,6 @@ def _typed(key: str, hint, value):
     names = " or ".join({int: "an integer", str: "a string", bool: "true or false"}[k]
                         for k in allowed if k is not type(None))
     raise ConfigError(key, f"expected {names}, got {value!r}")
-
-
-def _date(key: str, value) -> dt.date:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise ConfigError(key, f"expected a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _time(key: str, value) -> dt.time:
-    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
-        try:
-            return dt.time.fromisoformat(value)
-        except ValueError:
-            pass
-    raise ConfigError(key, f"expected a time HH:MM (24-hour), got {value!r}")
 
 
 def _secret(section: str, password: str | None, password_file: str | None) -> str | None:
@@ -383,7 +361,6 @@ def _validate(config: Config) -> None:
     if path is not None and path != ":memory:" and not path.startswith("/"):
         raise ConfigError("database.url", "a relative SQLite path would depend on the directory maild starts "
                                           "in: write sqlite:////ABSOLUTE/PATH (four slashes)")
-    _validate_workflow(config)
     if config.imap.first_run not in FIRST_RUN:
         raise ConfigError("imap.first_run", f"expected one of {', '.join(FIRST_RUN)}")
     for section in SECTIONS:  # every number is a count, a size or a duration: none can be 0 or less
@@ -414,45 +391,161 @@ def _validate_auth(section: str, part: ImapConfig | SmtpConfig) -> None:
         raise ConfigError(f"{section}.username", f'missing: {section}.auth = "xoauth2" logs in as this user')
 
 
-def _validate_workflow(config: Config) -> None:
-    """The workflow's entries must name each other correctly: a rota of someone who is not staff
-    would leave a shift to nobody."""
-    modules = [module.name for module in config.modules]
-    addresses: set[str] = set()
-    for n, member in enumerate(config.staff, 1):
-        key = f"staff[{n}]"
-        if "@" not in member.address:
-            raise ConfigError(f"{key}.address", "expected an email address")
-        if member.address in addresses:
-            raise ConfigError(f"{key}.address", f"{member.address} is listed twice")
-        addresses.add(member.address)
-        for role in member.roles:
-            if role not in ROLES:
-                raise ConfigError(f"{key}.roles", f"unknown role {role!r} (known: {', '.join(ROLES)})")
-        for module in member.modules:
-            if module not in modules:
-                raise ConfigError(f"{key}.modules", f"unknown module {module!r}: define it in a [[module]]")
-    for n, shift in enumerate(config.rota, 1):
-        key = f"rota[{n}]"
-        if shift.staff not in addresses:
-            raise ConfigError(f"{key}.staff", f"not a staff address: {shift.staff} (add it as a [[staff]])")
-        for day in shift.days:
+# -- the workflow's sections ---------------------------------------------------------------------
+
+_HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+
+
+def _entries(name: str, cls: type, raw) -> tuple:
+    if isinstance(raw, dict):
+        raise ConfigError(name, f"expected [[{name}]] entries (an array of tables, one [[{name}]] header "
+                                f"per entry), not a single [{name}] table")
+    if not isinstance(raw, list) or not all(isinstance(entry, dict) for entry in raw):
+        raise ConfigError(name, f"expected [[{name}]] entries (an array of tables)")
+    return tuple(_normalised(f"{name}[{number}]", _entry(f"{name}[{number}]", cls, entry))
+                 for number, entry in enumerate(raw, 1))
+
+
+def _entry(prefix: str, cls: type, raw: dict):
+    hints = typing.get_type_hints(cls)
+    names = TOML_NAMES.get(cls, {})
+    by_key = {names.get(f.name, f.name): f.name for f in fields(cls)}
+    for key in raw:
+        if key not in by_key:
+            raise ConfigError(f"{prefix}.{key}", f"unknown key (known: {', '.join(sorted(by_key))})")
+    for name in _required_fields(cls):
+        if names.get(name, name) not in raw:
+            raise ConfigError(f"{prefix}.{names.get(name, name)}", "missing")
+    values = {by_key[key]: _entry_value(f"{prefix}.{key}", hints[by_key[key]], value) for key, value in raw.items()}
+    for name in _required_fields(cls):
+        if isinstance(values[name], str) and not values[name].strip():
+            raise ConfigError(f"{prefix}.{names.get(name, name)}", "empty")
+    return cls(**values)
+
+
+def _entry_value(key: str, hint, value):
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(key, f'expected a list of strings such as ["a", "b"], got {value!r}')
+        if any(not item.strip() for item in value):
+            raise ConfigError(key, "an empty string in the list")
+        return tuple(value)
+    allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if datetime.date in allowed:
+        return _date(key, value)
+    if datetime.time in allowed:
+        return _time(key, value)
+    return _typed(key, hint, value)
+
+
+def _date(key: str, value) -> datetime.date:
+    # A TOML date comes as a date; a TOML date-time is a datetime, which is a date too: not a day.
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(key, f'expected a date "YYYY-MM-DD", got {value!r}')
+
+
+def _time(key: str, value) -> datetime.time:
+    # "HH:MM" as a string; a TOML local time (09:00:00, unquoted) is taken as well.
+    if isinstance(value, datetime.time) and value.tzinfo is None:
+        return value
+    if isinstance(value, str) and (hh_mm := _HH_MM.fullmatch(value)):
+        return datetime.time(int(hh_mm[1]), int(hh_mm[2]))
+    raise ConfigError(key, f'expected a time "HH:MM" (00:00-23:59, helpdesk time zone), got {value!r}')
+
+
+def _one_of(key: str, value: str, known: tuple[str, ...], what: str) -> None:
+    if value not in known:
+        raise ConfigError(key, f"unknown {what} {_quoted(value)} "
+                               f"(known: {', '.join(known) or f'none: there are no [[{what}]] entries'})")
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _normalised(prefix: str, entry):
+    """One entry checked on its own, its addresses, domain and days lower-cased."""
+    if isinstance(entry, StaffMember):
+        address = entry.address.strip().lower()
+        if "@" not in address:
+            raise ConfigError(f"{prefix}.address", f"expected an email address, got {_quoted(entry.address)}")
+        for role in entry.roles:
+            _one_of(f"{prefix}.roles", role, ROLES, "role")
+        return dataclasses.replace(entry, address=address)
+    if isinstance(entry, RotaEntry):
+        days = tuple(day.lower() for day in entry.days)
+        for day in days:
             if day not in WEEKDAYS:
-                raise ConfigError(f"{key}.days", f"unknown day {day!r} (known: {', '.join(WEEKDAYS)})")
-        if shift.date and shift.days:
-            raise ConfigError(f"{key}.date", "set either date (a one-day override) or days, not both")
-        if (shift.start is None) != (shift.end is None):
-            raise ConfigError(f"{key}.{'to' if shift.end is None else 'from'}", "a shift needs both from and to")
-    for n, rule in enumerate(config.rules, 1):
-        key = f"rule[{n}]"
-        if not rule.match and rule.tier is None:
-            raise ConfigError(f"{key}.match", "missing: a rule matches phrases, a customer tier, or both")
-        if rule.priority is not None and rule.priority not in PRIORITIES:
-            raise ConfigError(f"{key}.priority", f"expected one of {', '.join(PRIORITIES)}")
-        if rule.module is not None and rule.module not in modules:
-            raise ConfigError(f"{key}.module", f"unknown module {rule.module!r}: define it in a [[module]]")
-    for n, customer in enumerate(config.customers, 1):
-        if (customer.domain is None) == (customer.address is None):
-            raise ConfigError(f"customer[{n}].domain", "set either domain or address")
-    if config.classify.default_priority not in PRIORITIES:
-        raise ConfigError("classify.default_priority", f"expected one of {', '.join(PRIORITIES)}")
+                raise ConfigError(f"{prefix}.days", f"unknown day {_quoted(day)} (known: {', '.join(WEEKDAYS)})")
+        if entry.date is not None and days:
+            raise ConfigError(f"{prefix}.date", "set either days (every week) or date (one day), not both")
+        if (entry.start is None) != (entry.end is None):
+            missing, given = ("to", "from") if entry.end is None else ("from", "to")
+            raise ConfigError(f"{prefix}.{missing}", f"missing: {given} is set without {missing} "
+                                                     "(leave both out for the whole day)")
+        if entry.start is not None and entry.start == entry.end:
+            raise ConfigError(f"{prefix}.to", "the same time as from: leave both out for the whole day")
+        return dataclasses.replace(entry, staff=entry.staff.strip().lower(), days=days)
+    if isinstance(entry, Rule):
+        if not entry.match and entry.tier is None:
+            raise ConfigError(prefix, "matches nothing: give match (phrases in subject or body), tier, or both")
+        if entry.priority is None and entry.type is None and entry.module is None:
+            raise ConfigError(prefix, "sets nothing: give priority, type or module")
+        if entry.priority is not None:
+            _one_of(f"{prefix}.priority", entry.priority, PRIORITIES, "priority")
+        return entry
+    if isinstance(entry, Customer):
+        if entry.domain is None and entry.address is None:
+            raise ConfigError(prefix, "give domain (everyone there) or address (one person)")
+        if entry.domain is not None and entry.address is not None:
+            raise ConfigError(f"{prefix}.address", "set either domain or address, not both")
+        if entry.domain is not None:
+            domain = entry.domain.strip().lower().removeprefix("@")
+            if not domain or "@" in domain:
+                raise ConfigError(f"{prefix}.domain", f"expected a domain such as customer-a.cn, "
+                                                      f"got {_quoted(entry.domain)}")
+            return dataclasses.replace(entry, domain=domain)
+        address = entry.address.strip().lower()
+        if "@" not in address:
+            raise ConfigError(f"{prefix}.address", f"expected an email address, got {_quoted(entry.address)}")
+        return dataclasses.replace(entry, address=address)
+    return entry
+
+
+def _validate_workflow(config: Config) -> None:
+    """What one entry says about others: names defined once, and used only where defined."""
+    modules = _first_of(config.modules, "module", "name", lambda module: module.name)
+    staff = _first_of(config.staff, "staff", "address", lambda member: member.address)
+    _first_of(config.customers, "customer", "domain", lambda customer: customer.domain)
+    _first_of(config.customers, "customer", "address", lambda customer: customer.address)
+    for number, member in enumerate(config.staff, 1):
+        for name in member.modules:
+            _one_of(f"staff[{number}].modules", name, tuple(modules), "module")
+    for number, entry in enumerate(config.rota, 1):
+        if entry.staff not in staff:
+            raise ConfigError(f"rota[{number}].staff", f"not a staff address: {_quoted(entry.staff)} is the address "
+                                                       "of no [[staff]] entry")
+    for number, rule in enumerate(config.rules, 1):
+        if rule.module is not None:
+            _one_of(f"rule[{number}].module", rule.module, tuple(modules), "module")
+    _one_of("classify.default_priority", config.classify.default_priority, PRIORITIES, "priority")
+
+
+def _first_of(entries: tuple, section: str, key: str, value_of) -> dict[str, int]:
+    """Each value of `key` among the entries, with the number of the entry that has it; a second
+    entry with the same value is an error."""
+    seen: dict[str, int] = {}
+    for number, entry in enumerate(entries, 1):
+        value = value_of(entry)
+        if value is None:
+            continue
+        if value in seen:
+            raise ConfigError(f"{section}[{number}].{key}", f"{_quoted(value)} is already {section}[{seen[value]}]'s {key}")
+        seen[value] = number
+    return seen

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import json
-import tomllib
-from dataclasses import fields
-from datetime import time
 from pathlib import Path
 
 import pytest
 
-from maild.config import (
-    ClassifyConfig,
-    Customer,
-    Module,
-    RotaEntry,
-    Rule,
-    StaffMember,
-    WorkflowConfig,
-    config_from_dict,
-    load_config,
-)
+from maild.config import ENTRIES, config_from_dict, load_config, toml_keys
 from maild.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "maild.example.toml"
@@ -47,14 +34,23 @@ def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
     assert config.helpdesk.timezone == "Asia/Shanghai"
-    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla"):
+    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla", "classify", "workflow"):
         documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
         assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
+    for name, (attribute, cls) in ENTRIES.items():  # [[staff]] ...: the keys of all its entries together
+        documented = {line.split("=")[0].strip("# ").strip() for line in _entries(text, name)}
+        assert set(toml_keys(cls)) <= documented, name
+        assert getattr(config, attribute), f"the example has no [[{name}]] entry"
 
 
 def _section(text: str, name: str) -> list[str]:
     body = text.split(f"[{name}]\n", 1)[1].split("\n[", 1)[0]
     return [line for line in body.splitlines() if "=" in line]
+
+
+def _entries(text: str, name: str) -> list[str]:
+    bodies = [body.split("\n[", 1)[0] for body in text.split(f"[[{name}]]\n")[1:]]
+    return [line for body in bodies for line in body.splitlines() if "=" in line]
 
 
 def test_defaults_verify_tls_for_imap_and_smtp() -> None:
@@ -163,60 +159,3 @@ def test_the_units_documentation_is_a_file_the_install_steps_create() -> None:
     path = documentation.removeprefix("file://")
     assert f"install -D -m 0644 README.md {path}" in (root / "README.md").read_text()
 
-
-# -- the workflow's sections -------------------------------------------------------------------
-
-def workflow_example() -> str:
-    """The example file's commented workflow block, uncommented."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    block = "# [[staff]]" + text.split("# -- The workflow:", 1)[1].split("# [[staff]]", 1)[1]
-    return "\n".join(line[2:] for line in block.splitlines() if line.startswith("# ") or line == "#")
-
-
-def test_the_example_workflow_block_loads_and_documents_every_key(tmp_path) -> None:
-    config = config_from_dict({**MINIMAL, **tomllib.loads(workflow_example())})
-    assert [s.address for s in config.staff] == ["zhoumin@example.com", "li@example.com"]
-    assert config.rota[1].start == time(9) and config.rota[1].days[0] == "mon"
-    assert config.rules[0].priority == "P0" and config.customers[0].organisation == "甲科技有限公司"
-    text = workflow_example()
-    for cls in (StaffMember, Module, RotaEntry, Rule, Customer, ClassifyConfig, WorkflowConfig):
-        for f in fields(cls):
-            assert f"\n{f.metadata.get('toml', f.name)} =" in "\n" + text, (cls.__name__, f.name)
-
-
-TEAM = {"staff": [{"name": "李雷", "address": "Li@Example.com", "roles": ["engineer"]}]}
-
-
-def with_team(**extra) -> dict:
-    return {**MINIMAL, **TEAM, **extra}
-
-
-@pytest.mark.parametrize("data,message", [
-    ({"rota": [{"staff": "nobody@example.com"}]}, "rota[1].staff: not a staff address"),
-    ({"rota": [{"staff": "li@example.com", "days": ["monday"]}]}, "rota[1].days: unknown day 'monday'"),
-    ({"rota": [{"staff": "li@example.com", "from": "9am", "to": "18:00"}]}, "rota[1].from: expected a time HH:MM"),
-    ({"rota": [{"staff": "li@example.com", "from": "09:00"}]}, "rota[1].to: a shift needs both from and to"),
-    ({"rota": [{"staff": "li@example.com", "date": "2026-13-01"}]}, "rota[1].date: expected a date YYYY-MM-DD"),
-    ({"rota": [{"staff": "li@example.com", "date": "2026-12-24", "days": ["mon"]}]}, "rota[1].date: set either"),
-    ({"staff": [{"name": "x", "address": "x@example.com", "roles": ["boss"]}]}, "staff[1].roles: unknown role 'boss'"),
-    ({"staff": [{"name": "x", "address": "x@example.com", "modules": ["报表"]}]}, "staff[1].modules: unknown module"),
-    ({"staff": [{"name": "x", "address": "x"}]}, "staff[1].address: expected an email address"),
-    ({"staff": [{"name": "x", "address": "a@b.c"}, {"name": "y", "address": "A@b.c"}]}, "staff[2].address: a@b.c is listed twice"),
-    ({"staff": {"name": "x", "address": "a@b.c"}}, "staff: expected [[staff]] entries"),
-    ({"rule": [{"match": ["x"], "priority": "P5"}]}, "rule[1].priority: expected one of P0, P1, P2, P3"),
-    ({"rule": [{"match": ["x"], "module": "报表"}]}, "rule[1].module: unknown module '报表'"),
-    ({"rule": [{"priority": "P1"}]}, "rule[1].match: missing"),
-    ({"rule": [{"match": "x"}]}, "rule[1].match: expected a list of strings"),
-    ({"customer": [{"organisation": "甲"}]}, "customer[1].domain: set either domain or address"),
-    ({"classify": {"default_priority": "high"}}, "classify.default_priority: expected one of"),
-    ({"workflow": {"reopen_within": 0}}, "workflow.reopen_within: expected a positive integer"),
-])
-def test_a_wrong_workflow_entry_is_named_with_its_place(data, message) -> None:
-    with pytest.raises(ConfigError) as error:
-        config_from_dict(with_team(**data))
-    assert str(error.value).startswith(message), str(error.value)
-
-
-def test_staff_addresses_are_compared_without_case() -> None:
-    config = config_from_dict(with_team(rota=[{"staff": "LI@example.com"}]))
-    assert config.staff[0].address == config.rota[0].staff == "li@example.com"
