@@ -98,7 +98,8 @@ def _reasons(t: dict[str, Any]) -> list[str]:
              f"  from      {_address(sender) if sender else '(no sender)'}",
              f"  subject   {p['subject']}",
              f"  language  {p['language']}   type {p['content_type']}   {len(p['attachments'])} attachment(s)",
-             f"  defects   {'; '.join(p['defects']) or 'none'}"]
+             f"  defects   {'; '.join(p['defects']) or 'none'}",
+             f"  new text  {_first_lines(p['new_text'])}"]
     if p["reply_to"]:
         lines.insert(2, f"  reply-to  {', '.join(_address(a) for a in p['reply_to'])}")
     age = s["age_seconds"]
@@ -124,6 +125,12 @@ def _reasons(t: dict[str, Any]) -> list[str]:
     lines.append("decision")
     lines += [f"  {a['summary']}" for a in d["actions"]] or ["  store it, nothing more"]
     return lines
+
+
+def _first_lines(text: str, count: int = 3) -> str:
+    lines = text.splitlines()
+    shown = " / ".join(line.strip() for line in lines[:count] if line.strip())
+    return shown + (" …" if len(lines) > count else "") if shown else "(none)"
 
 
 def _address(a: dict[str, str]) -> str:

@@ -124,6 +124,7 @@ def test_replay_of_a_reply_joins_its_ticket_and_sends_nothing(config_file, dovec
     file.write_bytes(customer_mail(subject="Re: Cannot log in", in_reply_to=ack.message["Message-ID"]))
     t = json.loads(maild(config_file, "replay", str(file), "--json").stdout)
     assert t["correlation"]["via"] == "message-id"
+    assert t["parsed"]["new_text"] == "Since this morning the login page says 'invalid captcha'."
     assert t["decision"]["ticket"] == t["ticket_number"] and t["would_send"] == []
 
 

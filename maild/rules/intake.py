@@ -26,7 +26,9 @@ SIGNATURE_LINES = 12  # a signature is in the last lines of the new text
 DESCRIBING = ("提示", "报错", "错误", "无法", "不能", "失败", "出现", "开始", "从", "以来", "影响", "所有", "全部", "部分",
               "用户", "员工", "版本", "系统", "浏览器", "windows", "mac", "android", "ios", "chrome", "since",
               "error", "cannot", "can't", "fails", "failed", "when", "affect", "users", "version", "browser")
+_DESCRIBING = re.compile("|".join(map(re.escape, DESCRIBING)), re.IGNORECASE)
 _SENTENCE = re.compile(r"[^。！？!?\n.]+[。！？!?.]?")
+_DIGITS = re.compile(r"\d{3}")  # no phone number without three digits in a row
 DESCRIPTION_CHARS = 1000
 
 
@@ -57,6 +59,8 @@ def organisation(address: str, text: str, directory: Mapping[str, str]) -> str |
 def phones(text: str) -> tuple[str, ...]:
     """Every phone number in the text, as written, once each, in order."""
     found: dict[str, None] = {}
+    if not _DIGITS.search(text):
+        return ()
     for pattern in (_MOBILE, _LANDLINE, _INTERNATIONAL):
         for match in pattern.finditer(text):
             digits = re.sub(r"\D", "", match.group())
@@ -68,8 +72,7 @@ def phones(text: str) -> tuple[str, ...]:
 def description(text: str) -> str:
     """The sentences that say what happens, since when, to whom and where; the whole start of the
     text when none does."""
-    said = [s.strip() for s in _SENTENCE.findall(text[:DESCRIPTION_CHARS * 4])
-            if any(word in s.lower() for word in DESCRIBING)]
+    said = [s.strip() for s in _SENTENCE.findall(text[:DESCRIPTION_CHARS * 4]) if _DESCRIBING.search(s)]
     chosen = " ".join(said) if said else text.strip()
     return chosen[:DESCRIPTION_CHARS]
 

@@ -19,6 +19,7 @@ from ..rules import actions
 from ..rules.correlate import correlate, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.language import detect_language
+from ..rules.reply_text import new_text
 from ..rules.screen import MailboxFacts, verdicts
 from ..rules.tickets import ticket_number
 from ..store import inbound, queries, tickets
@@ -133,6 +134,7 @@ def decision_trace(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, outco
             "date": mail.date.isoformat() if mail.date else None, "content_type": mail.content_type,
             "language": detect_language(mail.subject, mail.text, policy.default_language),
             "defects": list(mail.defects),
+            "new_text": new_text(mail.text),  # what the writer added: no quoted history, no signature
             "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": len(a.payload)}
                             for a in mail.attachments],
         },
