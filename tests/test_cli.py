@@ -125,10 +125,10 @@ def test_an_unknown_ticket_status_is_refused_with_the_valid_ones(config_file) ->
 
 @pytest.mark.parametrize("command", [["tickets"], ["show", "TS20261125001"], ["status"], ["outbox"],
                                      ["quarantine"], ["mails"], ["mail", "1"]])
-def test_a_command_that_only_reads_never_creates_the_store(tmp_path, command) -> None:
-    state = tmp_path / "state"
-    config = tmp_path / "maild.toml"
-    config.write_text(f'''[imap]
+def offline_config(directory: Path) -> Path:
+    """A configuration whose servers nobody reaches and whose store is not there yet."""
+    path = directory / "maild.toml"
+    path.write_text(f'''[imap]
 host = "imap.example.com"
 username = "support@example.com"
 password = "x"
@@ -137,10 +137,17 @@ host = "smtp.example.com"
 [helpdesk]
 address = "support@example.com"
 name = "Example Support"
-state_dir = "{state}"
+timezone = "Asia/Shanghai"
+state_dir = "{directory / 'state'}"
 [database]
-url = "sqlite:///{state / 'maild.db'}"
+url = "sqlite:///{directory / 'state' / 'maild.db'}"
 ''', encoding="utf-8")
+    return path
+
+
+def test_a_command_that_only_reads_never_creates_the_store(tmp_path, command) -> None:
+    state = tmp_path / "state"
+    config = offline_config(tmp_path)
     result = maild(config, *command)
     assert result.returncode == 1
     assert "no database at" in result.stderr and "has not stored any mail" in result.stderr

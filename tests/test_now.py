@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +13,7 @@ from maild.clock import FrozenClock, SystemClock
 from maild.config import load_config
 
 from .mails import customer_mail
-from .test_cli import maild
+from .test_cli import maild, offline_config
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -51,7 +50,7 @@ def test_a_bad_now_is_a_command_line_error(value, tmp_path) -> None:
 
 
 def test_replay_takes_the_given_instant(tmp_path) -> None:
-    config = _offline_config(tmp_path)
+    config = offline_config(tmp_path)
     mail = tmp_path / "mail.eml"
     mail.write_bytes(customer_mail())
     result = maild(config, "--now", "2026-11-25T09:00:00+08:00", "replay", str(mail))
@@ -61,36 +60,16 @@ def test_replay_takes_the_given_instant(tmp_path) -> None:
 
 
 def test_check_config_says_which_instant_it_takes_as_now(tmp_path) -> None:
-    result = maild(_offline_config(tmp_path), "--now", "2026-11-25T09:00:00", "check-config", "--offline")
+    result = maild(offline_config(tmp_path), "--now", "2026-11-25T09:00:00", "check-config", "--offline")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "now: 2026-11-25T09:00:00+08:00 (--now)" in result.stdout
     assert "workflow: [[staff]] 0, [[module]] 0, [[rota]] 0, [[rule]] 0, [[customer]] 0 entries" in result.stdout
 
 
 def test_the_clock_is_the_given_instant_or_the_system_clock(tmp_path) -> None:
-    config = load_config(_offline_config(tmp_path))
+    config = load_config(offline_config(tmp_path))
     aware = clock_for(config, parser().parse_args(["--now", "2026-11-25T01:00:00Z", "once"]))
     assert isinstance(aware, FrozenClock) and aware.now() == datetime(2026, 11, 25, 1, tzinfo=timezone.utc)
     naive = clock_for(config, parser().parse_args(["--now", "2026-11-25T09:00", "once"]))
     assert naive.now() == datetime(2026, 11, 25, 1, tzinfo=timezone.utc) and naive.now().tzinfo == SHANGHAI
     assert isinstance(clock_for(config, parser().parse_args(["once"])), SystemClock)
-
-
-def _offline_config(tmp_path: Path) -> Path:
-    path = tmp_path / "maild.toml"
-    path.write_text(f'''[imap]
-host = "imap.example.com"
-username = "support@example.com"
-password = "x"
-[smtp]
-host = "smtp.example.com"
-[helpdesk]
-address = "support@example.com"
-name = "Example Support"
-timezone = "Asia/Shanghai"
-default_language = "en"
-state_dir = "{tmp_path / 'state'}"
-[database]
-url = "sqlite:///{tmp_path / 'state' / 'maild.db'}"
-''', encoding="utf-8")
-    return path

@@ -11,14 +11,18 @@ search; headers are ASCII, or RFC 2047 encoded words where a name or subject is 
 from __future__ import annotations
 
 import base64
+import re
 import uuid
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, formataddr
 
+from ..parsing import Attachment
 from .templates import Rendered
 
-CRLF = "\r\n"  # SMTP DATA is CRLF-terminated (RFC 5321 §2.3.8)
+CRLF = "\r\n"
+MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")  # what a Content-Type may carry of a received one  # SMTP DATA is CRLF-terminated (RFC 5321 §2.3.8)
 WORD_BYTES = 36  # UTF-8 bytes per encoded word: 48 base64 characters, a word well under 75 (RFC 2047 §2)
 
 
@@ -41,8 +45,9 @@ def new_message_id(helpdesk_address: str) -> str:
     return f"maild.{uuid.uuid4().hex}@{domain}"
 
 
-def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime) -> bytes:
-    """The mail as it goes on the wire."""
+def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime,
+            attachments: tuple[Attachment, ...] = ()) -> bytes:
+    """The mail as it goes on the wire; with attachments, a multipart/mixed of the text and them."""
     boundary = f"=_maild.{uuid.uuid4().hex}"
     headers = [
         ("From", mailbox(out.sender_name, out.sender_address)),
@@ -60,12 +65,30 @@ def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime) -> by
         ("X-Auto-Response-Suppress", "All"),
         (out.loop_header, out.sender_address),
         ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative;{CRLF} boundary="{boundary}"'),
     ]
     head = "".join(f"{name}: {value}{CRLF}" for name, value in headers)
     parts = "".join(f"--{boundary}{CRLF}{text_part(text, subtype)}" for text, subtype in
                     ((body.text, "plain"), (body.html, "html")))
-    return f"{head}{CRLF}{parts}--{boundary}--{CRLF}".encode("ascii")
+    alternative = f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}{CRLF}{parts}--{boundary}--{CRLF}'
+    if not attachments:
+        return f"{head}{alternative}".encode("ascii")
+    mixed = f"=_maild.{uuid.uuid4().hex}"
+    files = "".join(f"--{mixed}{CRLF}{attachment_part(a)}" for a in attachments)
+    return (f'{head}Content-Type: multipart/mixed;{CRLF} boundary="{mixed}"{CRLF}{CRLF}'
+            f"--{mixed}{CRLF}{alternative}{files}--{mixed}--{CRLF}").encode("ascii")
+
+
+def attachment_part(attachment: Attachment) -> str:
+    """A file as it was received: its type, its name (RFC 2231 where it is not ASCII), base64."""
+    name = " ".join(attachment.filename.split()) or "attachment"
+    if name.isascii() and '"' not in name and "\\" not in name:
+        filename = f'filename="{name}"'
+    else:
+        filename = f"filename*=utf-8''{quote(name, safe='')}"
+    encoded = base64.encodebytes(attachment.payload).decode("ascii").replace("\n", CRLF)
+    content_type = attachment.content_type if MEDIA_TYPE.fullmatch(attachment.content_type) else "application/octet-stream"
+    return (f"Content-Type: {content_type}{CRLF}Content-Disposition: attachment;{CRLF} {filename}{CRLF}"
+            f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}")
 
 
 def text_part(text: str, subtype: str) -> str:

@@ -12,9 +12,10 @@ from .compose import Outgoing, compose, new_message_id
 from .templates import Renderer
 
 
-# Mails that answer the mail they follow (RFC 3834 §5: auto-replied); any other mail maild writes
-# by itself, a notification to staff, is auto-generated.
-ANSWERS = {"ack"}
+# RFC 3834 §5: an acknowledgement answers the mail it follows (auto-replied); an engineer's reply
+# relayed to the customer is a person's mail ("no"); anything else maild writes by itself, a
+# notification to staff, is auto-generated.
+AUTO_SUBMITTED = {"ack": "auto-replied", "reply": "no"}
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,10 @@ def write_notice(queued: QueueMail, number: str, helpdesk: HelpdeskConfig, rende
     body = renderer.render(queued.kind, queued.language, context)
     subject = f"[{number}] {queued.subject}"
     out = Outgoing(helpdesk.name, helpdesk.address, queued.to.name, queued.to.address, subject,
-                   queued.in_reply_to, queued.references, helpdesk.loop_header,
-                   "auto-replied" if queued.kind in ANSWERS else "auto-generated")
+                   queued.in_reply_to, queued.references, helpdesk.loop_header, AUTO_SUBMITTED.get(queued.kind,
+                                                                                                 "auto-generated"))
     message_id = new_message_id(helpdesk.address)
-    return Notice(message_id, subject, body.text, compose(out, body, message_id, now))
+    return Notice(message_id, subject, body.text, compose(out, body, message_id, now, queued.attachments))
 
 
 def as_read(context: Mapping[str, Any], zone: tzinfo, language: str) -> dict[str, Any]:

@@ -90,6 +90,7 @@ class QueueMail:
     references: tuple[str, ...] = ()
     rate_key: str | None = None  # counted against the automatic-answer rate limit of this address
     on_thread: bool = True  # shown on the ticket's thread (mail to the customer); staff mail is not
+    attachments: tuple[Attachment, ...] = ()  # sent along (an engineer's files to the customer)
 
 
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, QueueMail]

@@ -25,6 +25,13 @@ class KnownTicket:
     number: str
     status: str
     participants: frozenset[str]  # lower-cased addresses allowed to write by the tag
+    customer: str = ""  # lower-cased address
+    customer_name: str = ""
+    subject: str = ""
+    language: str = "en"
+    priority: str | None = None
+    assignee: str | None = None
+    last_customer_message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,15 +71,17 @@ def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def correlate(mail: ParsedMail, ours: Mapping[str, str], tagged: KnownTicket | None) -> Match:
+def correlate(mail: ParsedMail, ours: Mapping[str, str], tagged: KnownTicket | None,
+              staff: frozenset[str] = frozenset()) -> Match:
     """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number.
-    `tagged`: the ticket named by the subject tag, if it exists."""
+    `tagged`: the ticket named by the subject tag, if it exists; `staff`: addresses that may write
+    to any ticket by its tag."""
     for message_id in thread_ids(mail):
         if message_id in ours:
             return Match(ours[message_id], "message-id")
     if tagged is None:
         return Match(None, "new")
     sender = mail.sender.key if mail.sender else ""
-    if sender in tagged.participants:
+    if sender in tagged.participants or sender in staff:
         return Match(tagged.number, "subject-tag")
     return Match(None, "new", f"{sender or 'unknown sender'} may not write to {tagged.number}")

@@ -26,7 +26,8 @@ from .actions import (
 from .classify import BUILTIN, Classification, ClassifyPolicy, classify
 from .correlate import KnownTicket, Match, correlate, subject_tag
 from .intake import intake_facts
-from .routing import Assignment, Roster, assign
+from .reply_text import new_text
+from .routing import Assignment, Engineer, Roster, assign
 from .language import detect_language
 from .screen import MailboxFacts, Screening, ScreenPolicy, reply_target, screen
 from .tickets import status_after_customer_mail
@@ -80,10 +81,16 @@ class MailOutcome:
 def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
     screening = screen(mail, policy.screen, facts.recent_auto_replies, facts.mailbox)
     tag = subject_tag(mail.subject)
-    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None)
+    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None, policy.roster.addresses)
     if match.number is not None:
+        ticket = facts.tickets[match.number]
+        engineer = policy.roster.member(sender_key(mail))
+        if engineer is not None and screening.opens_ticket:  # a person on the staff, not their auto-reply
+            return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts), match.via)
         return MailOutcome(match.number, screening.reason,
-                           join_ticket(mail, facts.tickets[match.number], match, screening), match.via)
+                           join_ticket(mail, ticket, match, screening) + customer_mail_to_staff(mail, ticket, facts,
+                                                                                              policy, screening),
+                           match.via)
     if not screening.opens_ticket:  # a machine's mail about nothing of ours: stored, nothing more
         return MailOutcome(None, screening.reason, ())
     return MailOutcome(None, screening.reason, open_ticket(mail, facts, policy, match, screening))
@@ -96,6 +103,46 @@ def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: 
         TouchTicket(status if status != ticket.status else None),
         RecordEvent("customer-mail", sender_key(mail), f"via {match.via}"),
     )
+
+
+def engineer_mail(mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, facts: MailFacts) -> tuple[Action, ...]:
+    """An engineer's answer from their own mail client: what they wrote, without the history they
+    quoted, goes to the customer from the support address, threaded on the customer's mail, with
+    their files. A mail that starts with a command line (#status, #note …) is held: commands are
+    not carried out yet, and a #note must never reach the customer."""
+    text = new_text(mail.text)
+    if text.lstrip().startswith("#"):
+        return (RecordEvent("staff-mail-held", engineer.address,
+                            "starts with a command line; commands are not carried out yet, nothing was sent"),
+                TouchTicket())
+    if not text and not mail.attachments:
+        return (RecordEvent("staff-mail-empty", engineer.address, "no new text and no files: nothing was sent"),
+                TouchTicket())
+    if not ticket.customer:
+        return (RecordEvent("staff-mail-held", engineer.address, "the ticket has no customer address to send to"),
+                TouchTicket())
+    last = ticket.last_customer_message_id
+    relay = QueueMail("reply", f"reply:{facts.message_key}", Address(ticket.customer, ticket.customer_name),
+                      ticket.language, ticket.subject, {"text": text, "engineer": engineer.name},
+                      last, (last,) if last else (), attachments=mail.attachments)
+    status = "in-progress" if ticket.status in ("new", "open") else None
+    return (relay, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {ticket.customer}"))
+
+
+def customer_mail_to_staff(mail: ParsedMail, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy,
+                           screening: Screening) -> tuple[Action, ...]:
+    """A customer's reply goes on to the engineer handling the ticket (and for P0 the supervisors),
+    without the quoted history; their answer comes back through the support address."""
+    if not screening.opens_ticket or screening.reason in QUIET_REASONS:  # machines, floods and old mail
+        return ()
+    people = [e for e in (policy.roster.member(ticket.assignee or ""),) if e is not None]
+    if ticket.priority == "P0":
+        people += [e for e in policy.roster.with_role("supervisor") if e not in people]
+    context = {"customer": sender_key(mail), "customer_name": mail.sender.name if mail.sender else "",
+               "priority": ticket.priority or "-", "text": excerpt(new_text(mail.text))}
+    return tuple(QueueMail("customer-reply", f"customer-reply:{facts.message_key}:{e.address}",
+                           Address(e.address, e.name), policy.default_language, ticket.subject, context,
+                           on_thread=False) for e in people)
 
 
 def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,

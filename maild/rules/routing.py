@@ -55,6 +55,14 @@ class Roster:
     staff: tuple[Engineer, ...]  # in config order: it breaks ties
     rota: tuple[Shift, ...]  # in config order: the first that covers the moment wins
 
+    @property
+    def addresses(self) -> frozenset[str]:
+        return frozenset(e.address for e in self.staff)
+
+    def member(self, address: str) -> Engineer | None:
+        """The staff member writing from this (lower-cased) address; None for anyone else."""
+        return next((e for e in self.staff if e.address == address), None)
+
     def with_role(self, role: str) -> tuple[Engineer, ...]:
         return tuple(e for e in self.staff if role in e.roles)
 

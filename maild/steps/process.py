@@ -287,7 +287,9 @@ def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailb
     threads = tickets.tickets_for_message_ids(thread_ids(mail))
     tag = subject_tag(mail.subject)
     referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
-    known = {number: KnownTicket(row.number, row.status, row.participants) for number, row in referenced.items()}
+    known = {number: KnownTicket(row.number, row.status, row.participants, row.customer, row.customer_name,
+                                 row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id)
+             for number, row in referenced.items()}
     return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load), referenced
 
 

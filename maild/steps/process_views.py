@@ -125,7 +125,7 @@ def decision_trace(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, outco
     """Rule by rule: what was read from the mail, each screening row's verdict, how it was
     threaded, and the actions decided."""
     tag = subject_tag(mail.subject)
-    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None)
+    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None, policy.roster.addresses)
     return {
         "parsed": {
             "message_id": mail.message_id, "from": _address(mail.sender),

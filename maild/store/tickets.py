@@ -22,6 +22,13 @@ class TicketRow:
     number: str
     status: str
     participants: frozenset[str]  # lower-cased addresses
+    customer: str = ""
+    customer_name: str = ""
+    subject: str = ""
+    language: str = "en"
+    priority: str | None = None
+    assignee: str | None = None
+    last_customer_message_id: str | None = None  # what an answer to the customer threads on
 
 
 # -- what threading needs ---------------------------------------------------------------------
@@ -39,14 +46,20 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
     wanted = list(numbers)
     if not wanted:
         return {}
-    found = rows(f"SELECT id, number, status FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
-    people: dict[int, set[str]] = {ticket_id: set() for ticket_id, _, _ in found}
+    found = rows("SELECT id, number, status, customer, customer_name, subject, language, priority, assignee "
+                 f"FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
+    people: dict[int, set[str]] = {row[0]: set() for row in found}
+    latest: dict[int, str] = {}
     if found:
+        ids = list(people)
         for ticket_id, address in rows("SELECT ticket_id, address FROM participant "
-                                       f"WHERE ticket_id IN ({marks(len(people))})", list(people)):
+                                       f"WHERE ticket_id IN ({marks(len(ids))})", ids):
             people[ticket_id].add(address)
-    return {number: TicketRow(ticket_id, number, status, frozenset(people[ticket_id]))
-            for ticket_id, number, status in found}
+        latest = dict(rows("SELECT ticket_id, message_id FROM article WHERE id IN (SELECT MAX(id) FROM article "
+                           f"WHERE ticket_id IN ({marks(len(ids))}) AND direction = 'in' AND message_id IS NOT NULL "
+                           "GROUP BY ticket_id)", ids))
+    return {row[1]: TicketRow(row[0], row[1], row[2], frozenset(people[row[0]]), *row[3:], latest.get(row[0]))
+            for row in found}
 
 
 # -- writes -----------------------------------------------------------------------------------

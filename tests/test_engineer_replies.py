@@ -1,0 +1,109 @@
+"""Engineers answer from their own mail clients (G8, G14 by mail): what they write reaches the
+customer from the support address, and what the customer writes back reaches them."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from maild.store import queries
+from maild.store.models import Ticket
+
+from .mails import chinese_mail, customer_mail, mail_with_attachment
+from .test_triage import team_app  # noqa: F401 - the fixture
+
+CUSTOMER = "zhangsan@kehu.example.cn"
+ENGINEER = "li@example.com"
+
+
+def to(sink, address: str) -> list[EmailMessage]:
+    return [m.message for m in sink.messages if m.message["To"].addresses[0].addr_spec == address]
+
+
+def opened(app, dovecot, sink) -> tuple[Ticket, EmailMessage]:
+    """A P1 login problem, assigned to the engineer of that module; their notification."""
+    dovecot.append(chinese_mail(subject="无法登录", message_id="<q1@kehu.example.cn>"))
+    app.once()
+    [notification] = to(sink, ENGINEER)
+    sink.clear()
+    return Ticket.get(), notification
+
+
+def outlook_reply(notification: EmailMessage, text: str, sender: str = ENGINEER) -> bytes:
+    history = ("\n\n-----Original Message-----\nFrom: Example Support <support@example.com>\n"
+               "Sent: Wednesday, November 25, 2026 9:30 AM\nTo: 李雷\nSubject: " + notification["Subject"] +
+               "\n\n今天上午开始提示验证码错误。\n")
+    return customer_mail(subject="RE: " + notification["Subject"], body=text + history, sender=sender, name="李雷",
+                         in_reply_to=notification["Message-ID"], references=notification["Message-ID"])
+
+
+def test_an_engineers_reply_reaches_the_customer_without_the_quoted_history(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, notification = opened(app, dovecot, smtp_sink)
+    dovecot.append(outlook_reply(notification, "张先生您好：\n验证码服务已恢复，请再试一次。"))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    text = answer.get_body(("plain",)).get_content()
+    assert "验证码服务已恢复，请再试一次。" in text and "李雷" in text
+    assert "Original Message" not in text and "今天上午开始提示验证码错误" not in text
+    assert answer["From"].addresses[0].addr_spec == "support@example.com"
+    assert answer["Subject"] == f"[{ticket.number}] 无法登录"
+    assert answer["In-Reply-To"] == "<q1@kehu.example.cn>" and answer["Auto-Submitted"] == "no"
+    assert to(smtp_sink, ENGINEER) == []  # no acknowledgement, nothing back to the engineer
+    assert Ticket.get().status == "in-progress"
+
+
+def test_a_reply_with_only_the_subject_tag_is_the_engineers_too(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(customer_mail(subject=f"[{ticket.number}] 跟进", body="已经在排查日志。", sender=ENGINEER))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    assert "已经在排查日志。" in answer.get_body(("plain",)).get_content()
+    assert len(queries.list_tickets()) == 1
+
+
+def test_the_engineers_files_go_along(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(mail_with_attachment(b"%PDF-1.4 fix steps", "application", "pdf", "操作步骤.pdf", sender=ENGINEER,
+                                        subject=f"[{ticket.number}] 操作步骤", body="请按附件操作。"))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    [attached] = list(answer.iter_attachments())
+    assert attached.get_filename() == "操作步骤.pdf" and attached.get_content() == b"%PDF-1.4 fix steps"
+
+
+def test_a_mail_that_starts_with_a_command_never_reaches_the_customer(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, notification = opened(app, dovecot, smtp_sink)
+    dovecot.append(outlook_reply(notification, "#note 客户的验证码服务商是第三方，内部跟进。"))
+    app.once()
+    assert to(smtp_sink, CUSTOMER) == []
+    events = queries.ticket_detail(ticket.number)["events"]
+    assert events[-1]["kind"] == "staff-mail-held" and events[-1]["actor"] == ENGINEER
+
+
+def test_the_customers_reply_reaches_the_engineer_without_its_quotes(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, notification = opened(app, dovecot, smtp_sink)
+    dovecot.append(outlook_reply(notification, "请再试一次。"))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    smtp_sink.clear()
+    dovecot.append(chinese_mail(subject="Re: " + answer["Subject"], in_reply_to=answer["Message-ID"],
+                                body="还是不行。\n\n在 2026年11月25日 10:00，Example Support 写道：\n> 请再试一次。"))
+    app.once()
+    [relayed] = to(smtp_sink, ENGINEER)
+    text = relayed.get_body(("plain",)).get_content()
+    assert "还是不行。" in text and "请再试一次" not in text
+    assert relayed["Subject"] == f"[{ticket.number}] 无法登录"
+    assert to(smtp_sink, CUSTOMER) == []  # a reply on a ticket is not acknowledged again
+
+
+def test_an_engineers_out_of_office_reply_is_not_sent_to_the_customer(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, notification = opened(app, dovecot, smtp_sink)
+    dovecot.append(customer_mail(subject="自动回复: " + notification["Subject"], body="我正在休假。", sender=ENGINEER,
+                                 in_reply_to=notification["Message-ID"], headers={"Auto-Submitted": "auto-replied"}))
+    app.once()
+    assert to(smtp_sink, CUSTOMER) == []
