@@ -123,8 +123,6 @@ def test_an_unknown_ticket_status_is_refused_with_the_valid_ones(config_file) ->
     assert "in-progress" in result.stderr and "waiting" in result.stderr
 
 
-@pytest.mark.parametrize("command", [["tickets"], ["show", "TS20261125001"], ["status"], ["outbox"],
-                                     ["quarantine"], ["mails"], ["mail", "1"]])
 def offline_config(directory: Path) -> Path:
     """A configuration whose servers nobody reaches and whose store is not there yet."""
     path = directory / "maild.toml"
@@ -145,6 +143,8 @@ url = "sqlite:///{directory / 'state' / 'maild.db'}"
     return path
 
 
+@pytest.mark.parametrize("command", [["tickets"], ["show", "TS20261125001"], ["status"], ["outbox"],
+                                     ["quarantine"], ["mails"], ["mail", "1"]])
 def test_a_command_that_only_reads_never_creates_the_store(tmp_path, command) -> None:
     state = tmp_path / "state"
     config = offline_config(tmp_path)
