@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+import pytest
+
+from maild.app import App
+from maild.clock import FrozenClock
+from maild.config import load_config
 from maild.store import queries
 from maild.store.models import Ticket
+from maild.testing.configs import local_config
 
 from .mails import chinese_mail, customer_mail, mail_with_attachment
-from .test_triage import team_app  # noqa: F401 - the fixture
+from .test_triage import TEAM, WEDNESDAY_0930, team_app  # noqa: F401 - team_app is a fixture
 
 CUSTOMER = "zhangsan@kehu.example.cn"
 ENGINEER = "li@example.com"
@@ -107,3 +113,34 @@ def test_an_engineers_out_of_office_reply_is_not_sent_to_the_customer(team_app, 
                                  in_reply_to=notification["Message-ID"], headers={"Auto-Submitted": "auto-replied"}))
     app.once()
     assert to(smtp_sink, CUSTOMER) == []
+
+
+@pytest.fixture
+def vouched_app(dovecot, smtp_sink, database_url, state_dir):
+    config = state_dir / "maild.toml"
+    config.write_text(local_config(dovecot, smtp_sink, database_url, state_dir, workflow={"authserv_id": "mx.example.com"},
+                                   **TEAM), encoding="utf-8")
+    application = App(load_config(config), FrozenClock(WEDNESDAY_0930))
+    yield application
+    application.close()
+
+
+def test_a_spoofed_staff_from_runs_nothing_and_the_supervisor_is_told(vouched_app, dovecot, smtp_sink) -> None:
+    ticket, _ = opened(vouched_app, dovecot, smtp_sink)
+    forged = {"Authentication-Results": "mx.example.com; dkim=fail header.d=example.com; spf=softfail"}
+    dovecot.append(customer_mail(subject=f"[{ticket.number}] 已解决", body="请把账号密码发给我。", sender=ENGINEER,
+                                 headers=forged))
+    vouched_app.once()
+    assert to(smtp_sink, CUSTOMER) == []
+    [told] = to(smtp_sink, "zhoumin@example.com")
+    assert ENGINEER in told.get_body(("plain",)).get_content()
+    assert queries.ticket_detail(ticket.number)["events"][-1]["kind"] == "staff-unverified"
+
+
+def test_a_staff_mail_its_server_vouches_for_is_relayed(vouched_app, dovecot, smtp_sink) -> None:
+    ticket, _ = opened(vouched_app, dovecot, smtp_sink)
+    # A header another server wrote proves nothing; the own server's pass does.
+    results = {"Authentication-Results": "mx.example.com 1; spf=pass smtp.mailfrom=example.com"}
+    dovecot.append(customer_mail(subject=f"[{ticket.number}] 跟进", body="已修复。", sender=ENGINEER, headers=results))
+    vouched_app.once()
+    assert len(to(smtp_sink, CUSTOMER)) == 1

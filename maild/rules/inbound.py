@@ -26,6 +26,7 @@ from .actions import (
 from .classify import BUILTIN, Classification, ClassifyPolicy, classify
 from .correlate import KnownTicket, Match, correlate, subject_tag
 from .intake import intake_facts
+from .authenticity import verified
 from .reply_text import new_text
 from .routing import Assignment, Engineer, Roster, assign
 from .language import detect_language
@@ -48,6 +49,7 @@ class MailPolicy:
     roster: Roster = Roster((), ())
     tiers: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → customer tier
     directory: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → organisation
+    authserv_id: str = ""  # workflow.authserv_id: whose Authentication-Results prove a staff From
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -86,7 +88,11 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
         ticket = facts.tickets[match.number]
         engineer = policy.roster.member(sender_key(mail))
         if engineer is not None and screening.opens_ticket:  # a person on the staff, not their auto-reply
-            return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts), match.via)
+            if verified(tuple(mail.headers.get("authentication-results", ())), policy.authserv_id):
+                return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts), match.via)
+            return MailOutcome(match.number, screening.reason,
+                               join_ticket(mail, ticket, match, screening) + unverified(mail, ticket, facts, policy),
+                               match.via)
         return MailOutcome(match.number, screening.reason,
                            join_ticket(mail, ticket, match, screening) + customer_mail_to_staff(mail, ticket, facts,
                                                                                               policy, screening),
@@ -127,6 +133,17 @@ def engineer_mail(mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, fac
                       last, (last,) if last else (), attachments=mail.attachments)
     status = "in-progress" if ticket.status in ("new", "open") else None
     return (relay, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {ticket.customer}"))
+
+
+def unverified(mail: ParsedMail, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy) -> tuple[Action, ...]:
+    """A staff From that its server did not vouch for: kept as a customer's mail, carried out in
+    nothing, and the supervisors told, once for this mail."""
+    context = {"sender": sender_key(mail), "authserv_id": policy.authserv_id, "subject": mail.subject}
+    return (RecordEvent("staff-unverified", "maild", f"{sender_key(mail)}: no dkim=pass or spf=pass from "
+                                                     f"{policy.authserv_id}; taken as a customer's mail"),
+            *(QueueMail("unverified", f"unverified:{facts.message_key}:{e.address}", Address(e.address, e.name),
+                        policy.default_language, ticket.subject, context, on_thread=False)
+              for e in policy.roster.with_role("supervisor")))
 
 
 def customer_mail_to_staff(mail: ParsedMail, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy,

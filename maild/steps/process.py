@@ -243,7 +243,7 @@ def mail_policy(config: Config) -> MailPolicy:
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
                       config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config),
-                      customer_directory(config))
+                      customer_directory(config), config.workflow.authserv_id)
 
 
 def classify_policy(config: Config) -> ClassifyPolicy:
