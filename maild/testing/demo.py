@@ -1,4 +1,5 @@
-"""The demo: a private Dovecot and SMTP sink, sample customer mail, `maild once`, and what came out.
+"""The demo: a private Dovecot and SMTP sink, sample customer mail and a small support team,
+`maild once`, what came out, and an engineer's answer from their mail client reaching the customer.
 
     python -m maild.testing.demo [--keep DIR]
 """
@@ -34,6 +35,39 @@ SAMPLES = [
 ]
 
 
+# The team the workflow routes to (the example config documents every key).
+TEAM = {
+    "staff": [
+        {"name": "周敏", "address": "zhoumin@example.com", "roles": ["supervisor"]},
+        {"name": "王强", "address": "wangqiang@example.com", "roles": ["senior"]},
+        {"name": "李雷", "address": "lilei@example.com", "roles": ["engineer"], "modules": ["账号"]},
+        {"name": "Anna Berg", "address": "anna@example.com", "roles": ["engineer"]},
+    ],
+    "module": [{"name": "账号", "keywords": ["账号", "手机号", "登录"]}],
+    "rota": [{"staff": "anna@example.com", "days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "18:00"},
+             {"staff": "lilei@example.com"}],
+}
+# A Wednesday morning in the helpdesk's zone: the rota's day shift is on. `--now` makes the run
+# the same whenever the demo is shown.
+MORNING, LATER = "2026-11-25T09:30:00+08:00", "2026-11-25T10:05:00+08:00"
+
+
+def engineer_answer(notification: EmailMessage) -> bytes:
+    """王强 answers the P0 notification from Outlook, quoting it as Outlook does."""
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = "王强 <wangqiang@example.com>"
+    msg["To"] = "Example Support <support@example.com>"
+    msg["Subject"] = f"RE: {notification['Subject']}"
+    msg["Message-ID"] = "<demo-answer@example.com>"
+    msg["In-Reply-To"] = notification["Message-ID"]
+    msg["References"] = notification["Message-ID"]
+    msg.set_content("张先生您好：\n\n验证码服务的证书昨晚过期，已经更换，登录已恢复。请您再试一次。\n\n"
+                    "-----Original Message-----\nFrom: Example Support <support@example.com>\n"
+                    "Sent: Wednesday, November 25, 2026 9:30 AM\nTo: 王强 <wangqiang@example.com>\n"
+                    f"Subject: {notification['Subject']}\n\n" + notification.get_body(("plain",)).get_content())
+    return msg.as_bytes()
+
+
 def sample_mails() -> list[bytes]:
     mails = []
     for n, (name, address, subject, body, headers) in enumerate(SAMPLES, 1):
@@ -49,10 +83,16 @@ def sample_mails() -> list[bytes]:
     return mails
 
 
-def maild(config: Path, *args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(config), *args],
+def maild(config: Path, *args: str, now: str = MORNING) -> str:
+    result = subprocess.run([sys.executable, "-m", "maild", "-c", str(config), "--now", now, *args],
                             capture_output=True, text=True, check=True)
     return result.stdout
+
+
+def sent(sink: SmtpSink, start: int = 0) -> None:
+    for received in sink.messages[start:]:
+        message = received.message
+        print(f"   to {message['To']}: {message['Subject']}")
 
 
 def main() -> int:
@@ -66,26 +106,40 @@ def main() -> int:
         os.chmod(scratch, 0o755)
         with PrivateDovecot() as dovecot, SmtpSink() as sink:
             config = state / "maild.toml"
-            config.write_text(local_config(dovecot, sink, f"sqlite:///{state / 'maild.db'}", state),
+            config.write_text(local_config(dovecot, sink, f"sqlite:///{state / 'maild.db'}", state, **TEAM),
                               encoding="utf-8")
             dovecot.append_many(sample_mails())
             automatic = [subject for _, _, subject, _, headers in SAMPLES if headers]
             print(f"== {len(SAMPLES)} mails put in the demo mailbox (Dovecot on port {dovecot.port}): "
                   f"{len(SAMPLES) - len(automatic)} from customers, {len(automatic)} automatic "
                   f"({'; '.join(automatic)}), which maild stores and screens but never answers")
-            print(f"== maild -c {config} once")
+            print(f"== maild -c {config} --now {MORNING} once")
             print(maild(config, "once"))
-            print("== maild tickets")
+            print("== maild tickets   (each classified P0-P3 and assigned: P0 to the senior, P1 to the module's "
+                  "engineer, P2/P3 to the one on duty)")
             print(maild(config, "tickets"))
             first = json.loads(maild(config, "tickets", "--json"))[0]["number"]
             print(f"== maild show {first}")
             print(maild(config, "show", first))
             print("== maild status   (the screened mails are the automatic ones: no ticket, no answer)")
             print(maild(config, "status"))
-            for received in sink.messages:
-                message = received.message
-                print(f"== acknowledgement to {message['To']}: {message['Subject']}")
-                print(message.get_body(("plain",)).get_content())
+            print("== what maild sent: an acknowledgement to each customer, a notification to each assignee, "
+                  "and for P0 an alert to the supervisor")
+            sent(sink)
+            ack = next(r.message for r in sink.messages if r.message["To"].addresses[0].addr_spec == SAMPLES[0][1])
+            print(f"== the acknowledgement to {ack['To']}")
+            print(ack.get_body(("plain",)).get_content())
+            notification = next(r.message for r in sink.messages
+                                if r.message["To"].addresses[0].addr_spec == "wangqiang@example.com")
+            print("== 王强 answers his notification from Outlook (the quoted history below his text); "
+                  f"maild -c {config} --now {LATER} once")
+            before = len(sink.messages)
+            dovecot.append(engineer_answer(notification))
+            print(maild(config, "once", now=LATER))
+            sent(sink, before)
+            relay = sink.messages[before].message
+            print(f"== what the customer gets: from {relay['From']}, without the quoted history")
+            print(relay.get_body(("plain",)).get_content())
     return 0
 
 
