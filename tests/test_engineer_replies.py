@@ -79,14 +79,15 @@ def test_the_engineers_files_go_along(team_app, dovecot, smtp_sink) -> None:
     assert attached.get_filename() == "操作步骤.pdf" and attached.get_content() == b"%PDF-1.4 fix steps"
 
 
-def test_a_mail_that_starts_with_a_command_never_reaches_the_customer(team_app, dovecot, smtp_sink) -> None:
+def test_a_note_never_reaches_the_customer(team_app, dovecot, smtp_sink) -> None:
     app, _ = team_app
     ticket, notification = opened(app, dovecot, smtp_sink)
     dovecot.append(outlook_reply(notification, "#note 客户的验证码服务商是第三方，内部跟进。"))
     app.once()
     assert to(smtp_sink, CUSTOMER) == []
     events = queries.ticket_detail(ticket.number)["events"]
-    assert events[-1]["kind"] == "staff-mail-held" and events[-1]["actor"] == ENGINEER
+    assert (events[-1]["kind"], events[-1]["actor"]) == ("note", ENGINEER)
+    assert events[-1]["detail"] == "客户的验证码服务商是第三方，内部跟进。"
 
 
 def test_the_customers_reply_reaches_the_engineer_without_its_quotes(team_app, dovecot, smtp_sink) -> None:
@@ -144,3 +145,64 @@ def test_a_staff_mail_its_server_vouches_for_is_relayed(vouched_app, dovecot, sm
     dovecot.append(customer_mail(subject=f"[{ticket.number}] 跟进", body="已修复。", sender=ENGINEER, headers=results))
     vouched_app.once()
     assert len(to(smtp_sink, CUSTOMER)) == 1
+
+
+# -- commands ---------------------------------------------------------------------------------------
+
+def command_mail(ticket: Ticket, text: str) -> bytes:
+    return customer_mail(subject=f"[{ticket.number}] 跟进", body=text, sender=ENGINEER, name="李雷")
+
+
+def test_an_unknown_command_changes_nothing_and_answers_the_engineer(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(command_mail(ticket, "#status waiting\n#stauts resolved\n\n张先生，请稍等。"))
+    app.once()
+    assert to(smtp_sink, CUSTOMER) == [] and Ticket.get().status == ticket.status
+    [answer] = to(smtp_sink, ENGINEER)
+    text = answer.get_body(("plain",)).get_content()
+    assert "unknown command #stauts" in text and "#status in-progress|waiting|resolved|closed" in text
+
+
+def test_status_and_text_together_change_the_ticket_and_answer_the_customer(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(command_mail(ticket, "#status waiting\n\n张先生，请告诉我们您用的浏览器版本。"))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    text = answer.get_body(("plain",)).get_content()
+    assert "浏览器版本" in text and "#status" not in text
+    assert Ticket.get().status == "waiting"
+
+
+def test_assign_hands_the_ticket_over_and_tells_the_new_engineer(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(command_mail(ticket, "#assign 赵云\n#priority P0"))
+    app.once()
+    assert (Ticket.get().assignee, Ticket.get().priority) == ("zhao@example.com", "P0")
+    assert len(to(smtp_sink, "zhao@example.com")) == 1 and to(smtp_sink, CUSTOMER) == []
+
+
+def test_resolve_sends_the_solution_and_keeps_the_report(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(command_mail(ticket, "#resolve\n根因：验证码服务证书过期\n解决方案：已更换证书\n测试结果：登录正常\n#kb"))
+    app.once()
+    [notice] = to(smtp_sink, CUSTOMER)
+    text = notice.get_body(("plain",)).get_content()
+    assert "已更换证书" in text and "验证码服务证书过期" in text and "请您确认问题是否已彻底解决" in text
+    shown = queries.ticket_detail(ticket.number)
+    assert shown["status"] == "resolved" and shown["kb_proposed"] is True
+    assert shown["report"] == {"root_cause": "验证码服务证书过期", "solution": "已更换证书", "test_result": "登录正常"}
+
+
+def test_eta_and_notes_show_on_the_ticket(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, _ = opened(app, dovecot, smtp_sink)
+    dovecot.append(command_mail(ticket, "#eta 2026-11-26 18:00\n#note 等第三方回复"))
+    app.once()
+    shown = queries.ticket_detail(ticket.number)
+    assert shown["eta"] == "2026-11-26T10:00:00+00:00"
+    assert [(n["by"], n["text"]) for n in shown["notes"]] == [(ENGINEER, "等第三方回复")]
+    assert to(smtp_sink, CUSTOMER) == []

@@ -13,9 +13,9 @@ from .templates import Renderer
 
 
 # RFC 3834 §5: an acknowledgement answers the mail it follows (auto-replied); an engineer's reply
-# relayed to the customer is a person's mail ("no"); anything else maild writes by itself, a
+# and resolution notice relayed to the customer are a person's mail ("no"); anything else maild writes by itself, a
 # notification to staff, is auto-generated.
-AUTO_SUBMITTED = {"ack": "auto-replied", "reply": "no"}
+AUTO_SUBMITTED = {"ack": "auto-replied", "reply": "no", "resolved": "no"}
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,17 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class UpdateTicket:
+    """Fields an engineer's command sets (TICKET_FIELDS); the others stay as they are."""
+
+    fields: Mapping[str, Any] = field(hash=False)
+
+
+TICKET_FIELDS = ("priority", "problem_type", "eta", "complex", "kb_proposed", "root_cause", "solution", "test_result",
+                 "resolved_at")
+
+
+@dataclass(frozen=True)
 class QueueMail:
     """A mail of ours to queue once per dedupe key; the outgoing layer writes it from the template
     `kind` in `language`, with `context` and the ticket's number."""
@@ -93,4 +104,5 @@ class QueueMail:
     attachments: tuple[Attachment, ...] = ()  # sent along (an engineer's files to the customer)
 
 
-Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, QueueMail]
+Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, UpdateTicket,
+               QueueMail]

@@ -22,11 +22,13 @@ from .actions import (
     QueueMail,
     RecordEvent,
     TouchTicket,
+    UpdateTicket,
 )
 from .classify import BUILTIN, Classification, ClassifyPolicy, classify
 from .correlate import KnownTicket, Match, correlate, subject_tag
 from .intake import intake_facts
 from .authenticity import verified
+from .commands import HELP, Command, Parsed, Staff, parse
 from .reply_text import new_text
 from .routing import Assignment, Engineer, Roster, assign
 from .language import detect_language
@@ -89,7 +91,7 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
         engineer = policy.roster.member(sender_key(mail))
         if engineer is not None and screening.opens_ticket:  # a person on the staff, not their auto-reply
             if verified(tuple(mail.headers.get("authentication-results", ())), policy.authserv_id):
-                return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts), match.via)
+                return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts, policy), match.via)
             return MailOutcome(match.number, screening.reason,
                                join_ticket(mail, ticket, match, screening) + unverified(mail, ticket, facts, policy),
                                match.via)
@@ -111,28 +113,87 @@ def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: 
     )
 
 
-def engineer_mail(mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, facts: MailFacts) -> tuple[Action, ...]:
-    """An engineer's answer from their own mail client: what they wrote, without the history they
-    quoted, goes to the customer from the support address, threaded on the customer's mail, with
-    their files. A mail that starts with a command line (#status, #note …) is held: commands are
-    not carried out yet, and a #note must never reach the customer."""
-    text = new_text(mail.text)
-    if text.lstrip().startswith("#"):
-        return (RecordEvent("staff-mail-held", engineer.address,
-                            "starts with a command line; commands are not carried out yet, nothing was sent"),
-                TouchTicket())
-    if not text and not mail.attachments:
-        return (RecordEvent("staff-mail-empty", engineer.address, "no new text and no files: nothing was sent"),
-                TouchTicket())
+def engineer_mail(mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
+                  policy: MailPolicy) -> tuple[Action, ...]:
+    """An engineer's mail from their own mail client: the commands at its top are carried out, and
+    what they wrote after them, without the history they quoted, goes to the customer from the
+    support address, threaded on the customer's mail, with their files. A wrong command carries
+    out nothing of the mail, sends the customer nothing, and the engineer is told what was wrong."""
+    staff = tuple(Staff(e.address, e.name) for e in policy.roster.staff)
+    parsed = parse(new_text(mail.text), staff, policy.zone, facts.received_at)
+    if parsed.errors:
+        return command_errors(parsed, ticket, engineer, facts, policy)
+    done: list[Action] = []
+    for command in parsed.commands:
+        done += carried_out(command, parsed, ticket, engineer, facts, policy)
+    if parsed.text or (mail.attachments and not parsed.note):
+        done += relay(parsed.text, mail, ticket, engineer, facts,
+                      first_answer=not any(c.name == "status" for c in parsed.commands))
+    elif not parsed.commands:
+        done.append(RecordEvent("staff-mail-empty", engineer.address, "no new text and no files: nothing was sent"))
+    return (*done, TouchTicket())
+
+
+def relay(text: str, mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
+          first_answer: bool) -> list[Action]:
     if not ticket.customer:
-        return (RecordEvent("staff-mail-held", engineer.address, "the ticket has no customer address to send to"),
-                TouchTicket())
+        return [RecordEvent("staff-mail-held", engineer.address, "the ticket has no customer address to send to")]
     last = ticket.last_customer_message_id
-    relay = QueueMail("reply", f"reply:{facts.message_key}", Address(ticket.customer, ticket.customer_name),
-                      ticket.language, ticket.subject, {"text": text, "engineer": engineer.name},
-                      last, (last,) if last else (), attachments=mail.attachments)
-    status = "in-progress" if ticket.status in ("new", "open") else None
-    return (relay, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {ticket.customer}"))
+    answer = QueueMail("reply", f"reply:{facts.message_key}", Address(ticket.customer, ticket.customer_name),
+                       ticket.language, ticket.subject, {"text": text, "engineer": engineer.name},
+                       last, (last,) if last else (), attachments=mail.attachments)
+    status = "in-progress" if first_answer and ticket.status in ("new", "open") else None
+    return [answer, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {ticket.customer}")]
+
+
+def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
+                policy: MailPolicy) -> list[Action]:
+    by = engineer.address
+    match command.name:
+        case "status":
+            return [TouchTicket(command.value), RecordEvent("status", by, command.value)]
+        case "priority":
+            return [UpdateTicket({"priority": command.value}), RecordEvent("priority", by, command.value)]
+        case "type":
+            return [UpdateTicket({"problem_type": command.value}), RecordEvent("type", by, command.value)]
+        case "assign":
+            member = policy.roster.member(command.value)
+            assert member is not None  # parse checked it
+            context = {"customer": ticket.customer, "customer_name": ticket.customer_name,
+                       "received_at": facts.received_at, "priority": ticket.priority or "-", "type": "",
+                       "reason": f"assigned by {engineer.name}", "hint": "", "text": parsed.text,
+                       "assignee": member.name, "assign_reason": f"#assign by {engineer.name}"}
+            return [Assign(member.address, f"#assign by {by}"), RecordEvent("assigned", by, member.address),
+                    QueueMail("assigned", f"assigned:{facts.message_key}:{member.address}",
+                              Address(member.address, member.name), policy.default_language,
+                              f"[{ticket.priority or '-'}] {ticket.subject}", context, on_thread=False)]
+        case "eta":
+            return [UpdateTicket({"eta": datetime.fromisoformat(command.value)}), RecordEvent("eta", by, command.value)]
+        case "note":
+            return [RecordEvent("note", by, command.value)]
+        case "complex":
+            return [UpdateTicket({"complex": True}), RecordEvent("complex", by, command.value)]
+        case "kb":
+            return [UpdateTicket({"kb_proposed": True}), RecordEvent("kb", by, command.value)]
+        case "resolve":
+            report = {key: parsed.report.get(key) for key in ("root_cause", "solution", "test_result")}
+            notice = QueueMail("resolved", f"resolved:{facts.message_key}",
+                               Address(ticket.customer, ticket.customer_name), ticket.language, ticket.subject,
+                               {"engineer": engineer.name, **{k: v or "" for k, v in report.items()}},
+                               ticket.last_customer_message_id,
+                               (ticket.last_customer_message_id,) if ticket.last_customer_message_id else ())
+            return [TouchTicket("resolved"), UpdateTicket({**report, "resolved_at": facts.received_at}),
+                    RecordEvent("resolved", by, report["solution"] or ""), *([notice] if ticket.customer else [])]
+    raise ValueError(f"no way to carry out #{command.name}")
+
+
+def command_errors(parsed: Parsed, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
+                   policy: MailPolicy) -> tuple[Action, ...]:
+    context = {"errors": "\n".join(parsed.errors), "help": HELP, "subject": ticket.subject}
+    return (RecordEvent("commands-refused", engineer.address, "; ".join(parsed.errors)),
+            QueueMail("command-error", f"command-error:{facts.message_key}", Address(engineer.address, engineer.name),
+                      policy.default_language, ticket.subject, context, on_thread=False),
+            TouchTicket())
 
 
 def unverified(mail: ParsedMail, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy) -> tuple[Action, ...]:

@@ -196,6 +196,10 @@ class Process:
                 tickets.assign_ticket(ticket.id, assignee, now)
                 if assignee:
                     self._load[assignee] += 1
+            case actions.UpdateTicket(fields):
+                unknown = set(fields) - set(actions.TICKET_FIELDS)
+                assert not unknown, f"no ticket field {unknown}"
+                tickets.update_ticket(ticket.id, dict(fields), now)
             case _:
                 raise TypeError(f"no way to carry out {action!r}")
         return ticket

@@ -81,6 +81,13 @@ class Ticket(BaseModel):
     assignee = CharField(null=True, index=True)
     classified_at = UtcDateTimeField(null=True)
     assigned_at = UtcDateTimeField(null=True)
+    eta = UtcDateTimeField(null=True)  # the expected completion an engineer gave (#eta)
+    complex = BooleanField(null=True)  # G9: reviewed with R&D and the product manager (#complex)
+    kb_proposed = BooleanField(null=True)  # proposed as a typical case for the knowledge base (#kb)
+    root_cause = TextField(null=True)  # the analysis report (G11), from #resolve
+    solution = TextField(null=True)
+    test_result = TextField(null=True)
+    resolved_at = UtcDateTimeField(null=True)
     created_at = UtcDateTimeField(index=True)
     updated_at = UtcDateTimeField()
 

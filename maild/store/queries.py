@@ -47,12 +47,19 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "messages": [_article(a) for a in articles],
         "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in events],
         "priority": ticket.priority, "priority_reason": ticket.priority_reason, "type": ticket.problem_type,
-        "assignee": ticket.assignee, "complex": False, "classified_at": _iso(ticket.classified_at),
-        "assigned_at": _iso(ticket.assigned_at), "linked": [],
+        "assignee": ticket.assignee, "complex": bool(ticket.complex), "classified_at": _iso(ticket.classified_at),
+        "assigned_at": _iso(ticket.assigned_at), "linked": [], "eta": _iso(ticket.eta),
+        "resolved_at": _iso(ticket.resolved_at),
         "intake": _intake(intake) if intake else None,
-        "progress": [{"at": _iso(e.at), "status": None, "handler": e.actor, "action": f"{e.kind}: {e.detail}"
-                      if e.detail else e.kind, "eta": None, "done_at": None, "feedback": None} for e in events],
-        "notes": [], "report": None, "kb_proposed": False,
+        "progress": [{"at": _iso(e.at), "status": e.detail if e.kind == "status" else None, "handler": e.actor,
+                      "action": f"{e.kind}: {e.detail}" if e.detail else e.kind,
+                      "eta": e.detail if e.kind == "eta" else None,
+                      "done_at": _iso(e.at) if e.kind == "resolved" else None, "feedback": None}
+                     for e in events if e.kind != "note"],
+        "notes": [{"at": _iso(e.at), "by": e.actor, "text": e.detail} for e in events if e.kind == "note"],
+        "report": ({"root_cause": ticket.root_cause, "solution": ticket.solution, "test_result": ticket.test_result}
+                   if ticket.solution else None),
+        "kb_proposed": bool(ticket.kb_proposed),
     }
 
 

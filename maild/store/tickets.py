@@ -198,6 +198,14 @@ def assign_ticket(ticket_id: int, assignee: str | None, now: datetime) -> None:
     later("UPDATE ticket SET assignee = ?, assigned_at = ? WHERE id = ?", (assignee, utc(now), ticket_id))
 
 
+def update_ticket(ticket_id: int, fields: dict, now: datetime) -> None:
+    """Set these columns (the names are the caller's fixed set, never a mail's) and updated_at."""
+    names = sorted(fields)
+    values = [utc(v) if isinstance(v, datetime) else v for v in (fields[name] for name in names)]
+    later(f"UPDATE ticket SET {', '.join(f'{name} = ?' for name in names)}, updated_at = ? WHERE id = ?",
+          (*values, utc(now), ticket_id))
+
+
 def open_load() -> Counter[str]:
     """Open tickets per assignee: what "least loaded" counts."""
     return Counter(dict(rows("SELECT assignee, COUNT(*) FROM ticket WHERE assignee IS NOT NULL "
