@@ -3,6 +3,7 @@ customer from the support address, and what the customer writes back reaches the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -206,3 +207,38 @@ def test_eta_and_notes_show_on_the_ticket(team_app, dovecot, smtp_sink) -> None:
     assert shown["eta"] == "2026-11-26T10:00:00+00:00"
     assert [(n["by"], n["text"]) for n in shown["notes"]] == [(ENGINEER, "等第三方回复")]
     assert to(smtp_sink, CUSTOMER) == []
+
+
+# -- after the resolution ---------------------------------------------------------------------------
+
+def resolved(app, clock, dovecot, sink) -> tuple[Ticket, EmailMessage]:
+    ticket, _ = opened(app, dovecot, sink)
+    dovecot.append(command_mail(ticket, "#resolve\n解决方案：已更换证书"))
+    app.once()
+    [notice] = to(sink, CUSTOMER)
+    sink.clear()
+    return ticket, notice
+
+
+def test_not_solved_reopens_the_ticket_and_tells_the_engineer(team_app, dovecot, smtp_sink) -> None:
+    app, clock = team_app
+    ticket, notice = resolved(app, clock, dovecot, smtp_sink)
+    clock.advance(timedelta(days=1))
+    dovecot.append(chinese_mail(subject="Re: " + notice["Subject"], in_reply_to=notice["Message-ID"], body="还是不行。"))
+    app.once()
+    assert Ticket.get().status == "open"
+    assert queries.ticket_detail(ticket.number)["events"][-1]["detail"] == "the customer says: 还是不行"
+    assert len(to(smtp_sink, ENGINEER)) == 1
+
+
+def test_a_reply_long_after_the_resolution_opens_a_new_linked_ticket(team_app, dovecot, smtp_sink) -> None:
+    app, clock = team_app
+    ticket, notice = resolved(app, clock, dovecot, smtp_sink)
+    clock.advance(timedelta(days=8))  # workflow.reopen_within is 7 days
+    dovecot.append(chinese_mail(subject="Re: " + notice["Subject"], in_reply_to=notice["Message-ID"], body="又登录不了了。"))
+    app.once()
+    old, new = Ticket.select().order_by(Ticket.id)
+    assert (old.status, new.status) == ("resolved", "new")
+    assert queries.ticket_detail(new.number)["linked"] == [ticket.number]
+    assert queries.ticket_detail(ticket.number)["linked"] == [new.number]
+    assert len(to(smtp_sink, CUSTOMER)) == 1  # the new ticket's acknowledgement

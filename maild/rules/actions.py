@@ -24,6 +24,7 @@ class OpenTicket:
     organisation: str | None = None  # T1's customer organisation; None: unknown
     phones: tuple[str, ...] = ()
     description: str = ""  # the sentences that describe the problem (G3)
+    linked_to: str | None = None  # the resolved ticket this one continues
 
 
 @dataclass(frozen=True)

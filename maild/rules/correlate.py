@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping
 
 from ..parsing import ParsedMail, header_message_id
@@ -32,6 +33,7 @@ class KnownTicket:
     priority: str | None = None
     assignee: str | None = None
     last_customer_message_id: str | None = None
+    resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)

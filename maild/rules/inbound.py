@@ -52,6 +52,7 @@ class MailPolicy:
     tiers: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → customer tier
     directory: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → organisation
     authserv_id: str = ""  # workflow.authserv_id: whose Authentication-Results prove a staff From
+    reopen_within: float = 604800  # workflow.reopen_within: seconds after resolution a reply reopens
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -95,6 +96,9 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
             return MailOutcome(match.number, screening.reason,
                                join_ticket(mail, ticket, match, screening) + unverified(mail, ticket, facts, policy),
                                match.via)
+        if ticket.status in ("resolved", "closed") and screening.opens_ticket and not reopens(ticket, facts, policy):
+            # Too long after the resolution: a new ticket that continues the old, which stays resolved.
+            return MailOutcome(None, screening.reason, open_ticket(mail, facts, policy, match, screening, ticket.number))
         return MailOutcome(match.number, screening.reason,
                            join_ticket(mail, ticket, match, screening) + customer_mail_to_staff(mail, ticket, facts,
                                                                                               policy, screening),
@@ -104,12 +108,30 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
     return MailOutcome(None, screening.reason, open_ticket(mail, facts, policy, match, screening))
 
 
+def reopens(ticket: KnownTicket, facts: MailFacts, policy: MailPolicy) -> bool:
+    """A customer's mail on a resolved ticket within workflow.reopen_within of its resolution."""
+    if ticket.status != "resolved":
+        return False
+    if ticket.resolved_at is None:  # resolved before maild kept the time: the mail reopens it
+        return True
+    return (facts.received_at - ticket.resolved_at).total_seconds() <= policy.reopen_within
+
+
+NOT_SOLVED = ("没有解决", "没解决", "还是不行", "仍然不行", "依然不行", "还是有问题", "问题依旧", "not fixed", "not solved",
+              "still not", "still doesn't", "still does not", "still broken", "still failing", "still the same")
+
+
 def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: Screening) -> tuple[Action, ...]:
-    status = status_after_customer_mail(ticket.status, screening.answer)
+    status = status_after_customer_mail(ticket.status, screening.opens_ticket and screening.reason not in QUIET_REASONS)
+    said = new_text(mail.text).lower()
+    reopened = ([RecordEvent("reopened", sender_key(mail), next((f"the customer says: {w}" for w in NOT_SOLVED
+                                                                  if w in said), "the customer wrote again"))]
+                if status == "open" and ticket.status == "resolved" else [])
     return (
         customer_article(mail, screening),
         TouchTicket(status if status != ticket.status else None),
         RecordEvent("customer-mail", sender_key(mail), f"via {match.via}"),
+        *reopened,
     )
 
 
@@ -151,7 +173,8 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
     by = engineer.address
     match command.name:
         case "status":
-            return [TouchTicket(command.value), RecordEvent("status", by, command.value)]
+            resolved = [UpdateTicket({"resolved_at": facts.received_at})] if command.value == "resolved" else []
+            return [TouchTicket(command.value), *resolved, RecordEvent("status", by, command.value)]
         case "priority":
             return [UpdateTicket({"priority": command.value}), RecordEvent("priority", by, command.value)]
         case "type":
@@ -224,16 +247,19 @@ def customer_mail_to_staff(mail: ParsedMail, ticket: KnownTicket, facts: MailFac
 
 
 def open_ticket(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,
-                screening: Screening) -> tuple[Action, ...]:
+                screening: Screening, continues: str | None = None) -> tuple[Action, ...]:
     language = detect_language(mail.subject, mail.text, policy.default_language)
     subject = strip_reply_prefixes(mail.subject) or NO_SUBJECT[language]
     customer_name = mail.sender.name if mail.sender else ""
     known = intake_facts(sender_key(mail), mail.text, policy.directory)
     actions: list[Action] = [
         OpenTicket(facts.received_at.astimezone(policy.zone).date(), sender_key(mail), customer_name, subject,
-                   language, mail.text, facts.received_at, known.organisation, known.phones, known.description),
+                   language, mail.text, facts.received_at, known.organisation, known.phones, known.description,
+                   continues),
         AddParticipants(participants(mail, policy.helpdesk_address)),
-        RecordEvent("opened", "maild", f"from {sender_key(mail) or 'unknown sender'}"),
+        RecordEvent("opened", "maild", f"from {sender_key(mail) or 'unknown sender'}"
+                    + (f", continuing {continues} (resolved longer ago than workflow.reopen_within)" if continues
+                       else "")),
     ]
     if match.note:  # e.g. a subject tag from someone not on that ticket: show staff why
         actions.append(RecordEvent("tag-refused", "maild", match.note))

@@ -13,8 +13,10 @@ def ticket_number(day: date, serial: int) -> str:
 
 
 def status_after_customer_mail(status: str, answered: bool) -> str:
-    """`answered`: a person wrote it (not an auto-reply or a bounce)."""
-    # An answer from the customer puts a ticket that waited on them back in the queue.
-    if status == "waiting" and answered:
+    """`answered`: a person wrote it (not an auto-reply or a bounce). The caller decides that a
+    resolved ticket is still within its reopening window."""
+    # An answer from the customer puts a ticket that waited on them back in the queue, and a
+    # reply to a resolved one reopens it (G14: the customer verifies the solution).
+    if status in ("waiting", "resolved") and answered:
         return "open"
     return status

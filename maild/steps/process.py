@@ -208,7 +208,7 @@ class Process:
         reserved = tickets.next_ticket(action.day)
         number = ticket_number(action.day, reserved.serial)
         ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
-                                        action.language, now, reserved.id, triage)
+                                        action.language, now, reserved.id, triage, action.linked_to)
         if triage and triage.assignee:
             self._load[triage.assignee] += 1
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
@@ -247,7 +247,7 @@ def mail_policy(config: Config) -> MailPolicy:
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
                       config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config),
-                      customer_directory(config), config.workflow.authserv_id)
+                      customer_directory(config), config.workflow.authserv_id, config.workflow.reopen_within)
 
 
 def classify_policy(config: Config) -> ClassifyPolicy:
@@ -292,7 +292,8 @@ def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailb
     tag = subject_tag(mail.subject)
     referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
     known = {number: KnownTicket(row.number, row.status, row.participants, row.customer, row.customer_name,
-                                 row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id)
+                                 row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id,
+                                 row.resolved_at)
              for number, row in referenced.items()}
     return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load), referenced
 

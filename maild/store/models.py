@@ -88,6 +88,7 @@ class Ticket(BaseModel):
     solution = TextField(null=True)
     test_result = TextField(null=True)
     resolved_at = UtcDateTimeField(null=True)
+    linked_to = CharField(null=True)  # the earlier ticket this one continues (a reply after reopen_within)
     created_at = UtcDateTimeField(index=True)
     updated_at = UtcDateTimeField()
 

@@ -48,7 +48,7 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in events],
         "priority": ticket.priority, "priority_reason": ticket.priority_reason, "type": ticket.problem_type,
         "assignee": ticket.assignee, "complex": bool(ticket.complex), "classified_at": _iso(ticket.classified_at),
-        "assigned_at": _iso(ticket.assigned_at), "linked": [], "eta": _iso(ticket.eta),
+        "assigned_at": _iso(ticket.assigned_at), "linked": linked(ticket), "eta": _iso(ticket.eta),
         "resolved_at": _iso(ticket.resolved_at),
         "intake": _intake(intake) if intake else None,
         "progress": [{"at": _iso(e.at), "status": e.detail if e.kind == "status" else None, "handler": e.actor,
@@ -61,6 +61,12 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
                    if ticket.solution else None),
         "kb_proposed": bool(ticket.kb_proposed),
     }
+
+
+def linked(ticket: Ticket) -> list[str]:
+    """The ticket this one continues, and the ones that continue it."""
+    later = [t.number for t in Ticket.select(Ticket.number).where(Ticket.linked_to == ticket.number).order_by(Ticket.id)]
+    return ([ticket.linked_to] if ticket.linked_to else []) + later
 
 
 def _intake(intake: Intake) -> dict[str, Any]:

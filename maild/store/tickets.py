@@ -13,7 +13,7 @@ from typing import Iterable
 from . import sql
 from .db import is_postgresql
 from .models import Article, Intake, StoredAttachment, Ticket
-from .sql import later, marks, rows, run, utc
+from .sql import aware, later, marks, rows, run, utc
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class TicketRow:
     priority: str | None = None
     assignee: str | None = None
     last_customer_message_id: str | None = None  # what an answer to the customer threads on
+    resolved_at: datetime | None = None
 
 
 # -- what threading needs ---------------------------------------------------------------------
@@ -46,8 +47,8 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
     wanted = list(numbers)
     if not wanted:
         return {}
-    found = rows("SELECT id, number, status, customer, customer_name, subject, language, priority, assignee "
-                 f"FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
+    found = rows("SELECT id, number, status, customer, customer_name, subject, language, priority, assignee, "
+                 f"resolved_at FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
     people: dict[int, set[str]] = {row[0]: set() for row in found}
     latest: dict[int, str] = {}
     if found:
@@ -58,8 +59,8 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
         latest = dict(rows("SELECT ticket_id, message_id FROM article WHERE id IN (SELECT MAX(id) FROM article "
                            f"WHERE ticket_id IN ({marks(len(ids))}) AND direction = 'in' AND message_id IS NOT NULL "
                            "GROUP BY ticket_id)", ids))
-    return {row[1]: TicketRow(row[0], row[1], row[2], frozenset(people[row[0]]), *row[3:], latest.get(row[0]))
-            for row in found}
+    return {row[1]: TicketRow(row[0], row[1], row[2], frozenset(people[row[0]]), *row[3:9], latest.get(row[0]),
+                              aware(row[9])) for row in found}
 
 
 # -- writes -----------------------------------------------------------------------------------
@@ -133,11 +134,13 @@ class Triage:
 
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
-                now: datetime, ticket_id: int | None = None, triage: Triage | None = None) -> int:
+                now: datetime, ticket_id: int | None = None, triage: Triage | None = None,
+                linked_to: str | None = None) -> int:
     """Returns the new ticket's id: `ticket_id` when next_ticket drew one. `triage`, when decided
     with the opening, goes into the same row."""
     values = dict(number=number, status="new", customer=customer, customer_name=customer_name, subject=subject,
-                  language=language, created_at=now, updated_at=now, **(triage.columns() if triage else {}))
+                  language=language, created_at=now, updated_at=now, linked_to=linked_to,
+                  **(triage.columns() if triage else {}))
     if ticket_id is None:
         return sql.insert(Ticket, **values)
     sql.insert_later(Ticket, id=ticket_id, **values)
