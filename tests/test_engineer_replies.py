@@ -242,3 +242,19 @@ def test_a_reply_long_after_the_resolution_opens_a_new_linked_ticket(team_app, d
     assert queries.ticket_detail(new.number)["linked"] == [ticket.number]
     assert queries.ticket_detail(ticket.number)["linked"] == [new.number]
     assert len(to(smtp_sink, CUSTOMER)) == 1  # the new ticket's acknowledgement
+
+
+def test_complex_invites_rnd_and_the_product_manager(dovecot, smtp_sink, database_url, state_dir) -> None:
+    team = {**TEAM, "staff": [*TEAM["staff"], {"name": "钱工", "address": "qian@example.com", "roles": ["rnd"]},
+                              {"name": "孙经理", "address": "sun@example.com", "roles": ["pm"]}]}
+    config = state_dir / "maild.toml"
+    config.write_text(local_config(dovecot, smtp_sink, database_url, state_dir, **team), encoding="utf-8")
+    app = App(load_config(config), FrozenClock(WEDNESDAY_0930))
+    try:
+        ticket, _ = opened(app, dovecot, smtp_sink)
+        dovecot.append(command_mail(ticket, "#complex 涉及第三方验证码服务"))
+        app.once()
+    finally:
+        app.close()
+    assert [len(to(smtp_sink, a)) for a in ("qian@example.com", "sun@example.com", CUSTOMER)] == [1, 1, 0]
+    assert queries.ticket_detail(ticket.number)["complex"] is True

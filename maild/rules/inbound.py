@@ -195,7 +195,16 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
         case "note":
             return [RecordEvent("note", by, command.value)]
         case "complex":
-            return [UpdateTicket({"complex": True}), RecordEvent("complex", by, command.value)]
+            # G9: a review with the R&D engineers and the product manager, a solution within 48 h.
+            invited = [e for e in policy.roster.staff if e.roles & {"rnd", "pm"}]
+            context = {"engineer": engineer.name, "why": command.value, "priority": ticket.priority or "-",
+                       "customer": ticket.customer, "customer_name": ticket.customer_name}
+            return [UpdateTicket({"complex": True}),
+                    RecordEvent("complex", by, command.value + (f" (invited: {', '.join(e.address for e in invited)})"
+                                                                if invited else " (no rnd or pm staff to invite)")),
+                    *(QueueMail("complex", f"complex:{facts.message_key}:{e.address}", Address(e.address, e.name),
+                                policy.default_language, f"[{ticket.priority or '-'}] {ticket.subject}", context,
+                                on_thread=False) for e in invited)]
         case "kb":
             return [UpdateTicket({"kb_proposed": True}), RecordEvent("kb", by, command.value)]
         case "resolve":
