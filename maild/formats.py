@@ -21,8 +21,7 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
     if t["intake"]:
         lines += _intake_table(t, zone)
     if t["progress"]:
-        lines += ["progress (T2)"] + [f"  {local_time(p['at'], zone)}  {p['handler']:<24} {p['action']}"
-                                      for p in t["progress"]] + [""]
+        lines += ["progress (T2)"] + [line for p in t["progress"] for line in _progress_row(p, zone)] + [""]
     for i, m in enumerate(t["messages"], 1):
         arrow = "→ customer" if m["direction"] == "out" else "← customer"
         extra = f" [{m['delivery']}]" if m["delivery"] else ""
@@ -32,6 +31,19 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
         lines += [f"   📎 {a['filename']} ({a['size']} bytes)" for a in m["attachments"]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _progress_row(p: dict[str, Any], zone: tzinfo) -> list[str]:
+    """A step of the T2 table: time, status, handler, action; the expected and actual completion and
+    the customer's feedback under it when there are any."""
+    lines = [f"  {local_time(p['at'], zone)}  {p['status'] or '-':<12} {p['handler']:<24} {p['action']}"]
+    if p["eta"]:
+        lines.append(f"  {'':16}  expected completion {local_time(p['eta'], zone)}")
+    if p["done_at"]:
+        lines.append(f"  {'':16}  completed {local_time(p['done_at'], zone)}")
+    if p["feedback"]:
+        lines.append(f"  {'':16}  customer: {' '.join(p['feedback'].split())[:200]}")
+    return lines
 
 
 def _intake_table(t: dict[str, Any], zone: tzinfo) -> list[str]:

@@ -55,3 +55,21 @@ def test_resolve_takes_the_analysis_report_after_it() -> None:
     assert p.report == {"root_cause": "证书过期", "solution": "更换证书，\n并加了到期提醒", "test_result": "登录正常"}
     assert p.text == "张先生，已恢复。"
     assert parsed("#resolve\n都好了").errors[0].startswith("#resolve needs the analysis report")
+
+
+def test_customer_and_channel_open_a_ticket_only_in_a_new_mail() -> None:
+    opening = parse("#customer 张三 <zhangsan@kehu.example.cn>\n#渠道 电话\n来电说无法登录。", STAFF, SHANGHAI, NOW,
+                    opening=True)
+    assert [(c.name, c.value) for c in opening.commands] == [("customer", "张三 <zhangsan@kehu.example.cn>"),
+                                                             ("channel", "phone")]
+    assert parsed("#customer zhangsan@kehu.example.cn").errors[0].startswith("#customer opens a ticket")
+
+
+def test_a_customer_must_be_an_address_and_a_channel_one_of_the_known() -> None:
+    bad = parse("#customer 张三\n#channel fax", STAFF, SHANGHAI, NOW, opening=True)
+    assert bad.errors == ("#customer 张三: expected the customer's mail address (张三 <zhangsan@example.com>)",
+                          "#channel fax: expected one of email, phone, chat, ticket-system, on-site")
+
+
+def test_a_line_about_the_customer_is_text() -> None:
+    assert parsed("客户：张总反馈登录慢。\n已在处理。").commands == ()

@@ -78,6 +78,8 @@ def test_the_engineers_files_go_along(team_app, dovecot, smtp_sink) -> None:
     [answer] = to(smtp_sink, CUSTOMER)
     [attached] = list(answer.iter_attachments())
     assert attached.get_filename() == "操作步骤.pdf" and attached.get_content() == b"%PDF-1.4 fix steps"
+    sent = queries.ticket_detail(ticket.number)["messages"][-1]  # the answer, after the acknowledgement
+    assert [(a["filename"], a["size"]) for a in sent["attachments"]] == [("操作步骤.pdf", 18)]
 
 
 def test_a_note_never_reaches_the_customer(team_app, dovecot, smtp_sink) -> None:
@@ -258,3 +260,23 @@ def test_complex_invites_rnd_and_the_product_manager(dovecot, smtp_sink, databas
         app.close()
     assert [len(to(smtp_sink, a)) for a in ("qian@example.com", "sun@example.com", CUSTOMER)] == [1, 1, 0]
     assert queries.ticket_detail(ticket.number)["complex"] is True
+
+
+def test_the_progress_table_shows_each_steps_status_expected_completion_and_the_customers_words(
+        team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    ticket, notification = opened(app, dovecot, smtp_sink)
+    dovecot.append(outlook_reply(notification, "#eta 2026-11-26 18:00\n张先生，我们正在排查。"))
+    app.once()
+    [answer] = to(smtp_sink, CUSTOMER)
+    dovecot.append(chinese_mail(subject="Re: " + answer["Subject"], in_reply_to=answer["Message-ID"],
+                                body="好的，等你们消息。\n\n> 张先生，我们正在排查。"))
+    app.once()
+    dovecot.append(command_mail(ticket, "#resolve\n解决方案：已更换证书"))
+    app.once()
+    steps = {p["action"].split(":")[0]: p for p in queries.ticket_detail(ticket.number)["progress"]}
+    assert steps["opened"]["status"] == "new"
+    assert (steps["engineer-reply"]["status"], steps["engineer-reply"]["eta"]) == ("in-progress",
+                                                                                   "2026-11-26T18:00:00+08:00")
+    assert (steps["customer-mail"]["feedback"], steps["customer-mail"]["handler"]) == ("好的，等你们消息。", CUSTOMER)
+    assert steps["resolved"]["status"] == "resolved" and steps["resolved"]["done_at"] is not None

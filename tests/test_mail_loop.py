@@ -6,7 +6,7 @@ from email.message import EmailMessage
 
 from maild.app import App
 from maild.config import load_config
-from maild.rules.inbound import MAX_PARTICIPANTS
+from maild.rules.opening import MAX_PARTICIPANTS
 from maild.store import queries
 from maild.store.models import MailboxCursor
 from maild.testing.dovecot import PrivateDovecot

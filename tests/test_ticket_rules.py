@@ -86,7 +86,8 @@ def test_a_reply_joins_its_ticket_without_a_new_acknowledgement() -> None:
     assert outcome.ticket == "TS20261125001"
     assert kinds(outcome) == ["AddArticle", "TouchTicket", "RecordEvent"]
     assert outcome.actions[1] == TouchTicket(None)  # the status stays as staff left it
-    assert outcome.actions[2] == RecordEvent("customer-mail", "alice@customer.example", "via message-id")
+    assert outcome.actions[2] == RecordEvent("customer-mail", "alice@customer.example", "via message-id",
+                                             "Since this morning the login page says 'invalid captcha'.")
 
 
 def test_a_customer_answer_puts_a_waiting_ticket_back_in_the_queue() -> None:

@@ -26,12 +26,13 @@ class Notice:
     raw: bytes  # the mail as it goes on the wire
 
 
-def write_notice(queued: QueueMail, number: str, helpdesk: HelpdeskConfig, renderer: Renderer,
+def write_notice(queued: QueueMail, number: str | None, helpdesk: HelpdeskConfig, renderer: Renderer,
                  now: datetime) -> Notice:
-    context = {**as_read(queued.context, helpdesk.zone, queued.language), "number": number, "subject": queued.subject,
-               "helpdesk_name": helpdesk.name, "helpdesk_address": helpdesk.address}
+    """`number`: the ticket's, before the subject; None for staff mail about no ticket."""
+    context = {**as_read(queued.context, helpdesk.zone, queued.language), "number": number or "",
+               "subject": queued.subject, "helpdesk_name": helpdesk.name, "helpdesk_address": helpdesk.address}
     body = renderer.render(queued.kind, queued.language, context)
-    subject = f"[{number}] {queued.subject}"
+    subject = f"[{number}] {queued.subject}" if number else queued.subject
     out = Outgoing(helpdesk.name, helpdesk.address, queued.to.name, queued.to.address, subject,
                    queued.in_reply_to, queued.references, helpdesk.loop_header, AUTO_SUBMITTED.get(queued.kind,
                                                                                                  "auto-generated"))

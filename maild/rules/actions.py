@@ -25,6 +25,9 @@ class OpenTicket:
     phones: tuple[str, ...] = ()
     description: str = ""  # the sentences that describe the problem (G3)
     linked_to: str | None = None  # the resolved ticket this one continues
+    channel: str = "email"  # how the problem reached the helpdesk (T1)
+    received_by: str = "maild"  # or the staff member who filed it for the customer (G1)
+    judgement: str | None = None  # T1's preliminary judgement when staff wrote one; else the rule's reason
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,12 @@ class AddArticle:
 
 @dataclass(frozen=True)
 class RecordEvent:
+    """A line of the ticket's progress trail (T2); the ticket's status at that moment goes with it."""
+
     kind: str
     actor: str
     detail: str = ""
+    feedback: str | None = None  # the customer's own words, on a line about their mail
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from email.utils import parseaddr
 
 STATUSES = ("in-progress", "waiting", "resolved", "closed")
 PRIORITIES = ("P0", "P1", "P2", "P3")
@@ -26,7 +27,14 @@ NAMES = {
     "complex": "complex", "复杂": "complex",
     "resolve": "resolve", "解决": "resolve",
     "kb": "kb", "知识库": "kb",
+    "customer": "customer", "客户": "customer",
+    "channel": "channel", "渠道": "channel", "来源": "channel",
 }
+# Only in a new mail to the support address: they open a ticket on a customer's behalf (G1).
+OPENING = ("customer", "channel")
+CHANNELS = ("email", "phone", "chat", "ticket-system", "on-site")
+CHANNEL_WORDS = {"邮件": "email", "电话": "phone", "在线": "chat", "聊天": "chat", "在线客服": "chat",
+                 "工单系统": "ticket-system", "现场": "on-site"}
 STATUS_WORDS = {"处理中": "in-progress", "等待": "waiting", "等待客户": "waiting", "已解决": "resolved",
                 "关闭": "closed", "已关闭": "closed"}
 # The analysis report after #resolve (G11).
@@ -34,10 +42,12 @@ REPORT = {"root cause": "root_cause", "根因": "root_cause", "原因": "root_ca
           "解决方案": "solution", "test result": "test_result", "测试结果": "test_result"}
 HELP = ("#status in-progress|waiting|resolved|closed, #priority P0-P3, #assign ADDRESS-or-name, #type TYPE, "
         "#eta YYYY-MM-DD HH:MM, #note (the rest is an internal note), #complex, #resolve (then Root cause: / "
-        "Solution: / Test result:), #kb")
+        "Solution: / Test result:), #kb; in a new mail (no reply) to open a ticket for a customer: "
+        "#customer ADDRESS, #channel phone|chat|ticket-system|on-site")
 
 _HASHED = re.compile(r"^\s*[#＃]\s*([^\s:：]+)\s*[:：]?\s*(.*?)\s*$")
 _NAMED = re.compile(r"^\s*([^\s:：#＃]+)\s*[:：]\s*(.*?)\s*$")
+_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _REPORT_LINE = re.compile(r"^\s*([^:：]{1,20}?)\s*[:：]\s*(.*?)\s*$")
 
 
@@ -62,7 +72,8 @@ class Staff:
     name: str
 
 
-def parse(text: str, staff: tuple[Staff, ...], zone: tzinfo, now: datetime) -> Parsed:
+def parse(text: str, staff: tuple[Staff, ...], zone: tzinfo, now: datetime, opening: bool = False) -> Parsed:
+    """`opening`: the mail answers no ticket, so #customer and #channel may open one."""
     lines = text.split("\n")
     commands: list[Command] = []
     errors: list[str] = []
@@ -85,13 +96,13 @@ def parse(text: str, staff: tuple[Staff, ...], zone: tzinfo, now: datetime) -> P
         if command.name == "note":
             note = "\n".join([value, *lines[i + 1:]]).strip()
             commands.append(Command("note", note))
-            return _checked(commands, errors, "", note, report, staff, zone, now)
+            return _checked(commands, errors, "", note, report, staff, zone, now, opening)
         commands.append(command)
         i += 1
         if command.name == "resolve":
             i = _report(lines, i, report)
     rest = "\n".join(lines[i:]).strip()
-    return _checked(commands, errors, rest, "", report, staff, zone, now)
+    return _checked(commands, errors, rest, "", report, staff, zone, now, opening)
 
 
 def _command(line: str) -> tuple[str, str] | None:
@@ -99,7 +110,8 @@ def _command(line: str) -> tuple[str, str] | None:
     if hashed:
         return hashed.group(1).lower(), hashed.group(2)
     named = _NAMED.match(line)
-    if named and named.group(1).lower() in NAMES:
+    # "客户：张总反馈…" is a sentence: the opening commands are read only in their # form.
+    if named and NAMES.get(named.group(1).lower()) not in (None, *OPENING):
         return named.group(1).lower(), named.group(2)
     return None
 
@@ -124,9 +136,13 @@ def _report(lines: list[str], i: int, report: dict[str, str]) -> int:
 
 
 def _checked(commands: list[Command], errors: list[str], text: str, note: str, report: dict[str, str],
-             staff: tuple[Staff, ...], zone: tzinfo, now: datetime) -> Parsed:
+             staff: tuple[Staff, ...], zone: tzinfo, now: datetime, opening: bool) -> Parsed:
     checked: list[Command] = []
     for command in commands:
+        if command.name in OPENING and not opening:
+            errors.append(f"#{command.name} opens a ticket for a customer: write it in a new mail to the support "
+                          "address, not in a reply")
+            continue
         value, problem = _value(command, staff, zone, now)
         if problem:
             errors.append(problem)
@@ -162,4 +178,13 @@ def _value(command: Command, staff: tuple[Staff, ...], zone: tzinfo, now: dateti
             if eta <= now:
                 return "", f"#eta {value}: that is not in the future"
             return eta.isoformat(), ""
+        case "customer":
+            name, address = parseaddr(value)
+            if not _ADDRESS.fullmatch(address):
+                return "", f"#customer {value}: expected the customer's mail address (张三 <zhangsan@example.com>)"
+            return (f"{name} <{address}>" if name else address), ""
+        case "channel":
+            channel = CHANNEL_WORDS.get(value, value.lower())
+            return (channel, "") if channel in CHANNELS else ("", f"#channel {value}: expected one of "
+                                                                  f"{', '.join(CHANNELS)}")
     return value, ""

@@ -155,26 +155,28 @@ class Process:
         ticket = TicketRef(row.id, row.number) if row else None
         answered: list[str] = []
         queued: list[str] = []  # kinds of mail queued, for the log
-        triage = opening_triage(outcome.actions, now)
-        events: list[actions.RecordEvent] = []  # the mail's lines of the trail: one statement at the end
+        triage, taken = opening_triage(outcome.actions, now)
+        status = row.status if row else None  # the ticket's, as the actions move it: on each line of its trail
+        events: list[tuple[str, str, str, str | None, str | None]] = []  # the mail's trail lines: one statement at the end
         for action in outcome.actions:
-            if triage and isinstance(action, (actions.Classify, actions.Assign)):
+            if any(action is written for written in taken):
                 continue  # written with the new ticket's row
             if isinstance(action, actions.RecordEvent):
-                events.append(action)
+                events.append((action.kind, action.actor, action.detail, status, action.feedback))
             elif isinstance(action, actions.OpenTicket):
-                ticket = self._open(action, now, triage)
+                ticket, status = self._open(action, now, triage), "new"
             elif isinstance(action, actions.QueueMail):
-                assert ticket is not None, "QueueMail needs a ticket"
                 if self._queue(ticket, action, stored.id, now):
                     queued.append(action.kind)
                     if action.rate_key:
                         answered.append(action.rate_key)
             else:
                 ticket = self._apply_one(action, ticket, stored, now)
+                if isinstance(action, actions.TouchTicket) and action.status:
+                    status = action.status
         if events:
             assert ticket is not None, "RecordEvent needs a ticket"
-            tickets.add_events(ticket.id, now, [(e.kind, e.actor, e.detail) for e in events])
+            tickets.add_events(ticket.id, now, events)
         inbound.finish_inbound(stored.id, now, outcome.screened, ticket.id if ticket else None)
         self._said.append((logging.INFO, f"mail {stored.message_key} from {sender_of(mail) or '(no sender)'}: "
                                          f"{what_happened(outcome, ticket.number if ticket else None, queued)}"))
@@ -214,7 +216,9 @@ class Process:
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
                               action.intake_body, action.received_at, now, action.organisation, action.phones,
                               action.description, triage.problem_type if triage else None,
-                              urgency(triage.priority) if triage else None, triage.reason if triage else None)
+                              urgency(triage.priority) if triage else None,
+                              action.judgement or (triage.reason if triage else None), action.channel,
+                              action.received_by)
         return TicketRef(ticket_id, number)
 
     def _add_article(self, ticket: TicketRef, action: actions.AddArticle, stored: StoredMail, now: datetime) -> None:
@@ -227,19 +231,25 @@ class Process:
             tickets.add_attachment(article_id, attachment.filename, attachment.content_type,
                                    len(attachment.payload), path)
 
-    def _queue(self, ticket: TicketRef, queued: actions.QueueMail, inbound_id: int, now: datetime) -> bool:
+    def _queue(self, ticket: TicketRef | None, queued: actions.QueueMail, inbound_id: int, now: datetime) -> bool:
         """Queue the mail once per dedupe key, and show it on the ticket's thread; False when
-        that key was queued before."""
+        that key was queued before. Staff mail may be about no ticket (a filing refused)."""
         helpdesk = self.config.helpdesk
-        notice = write_notice(queued, ticket.number, helpdesk, self.renderer, now)
+        notice = write_notice(queued, ticket.number if ticket else None, helpdesk, self.renderer, now)
         if not queued.on_thread:
             return outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                                   kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
-                                  now=now, ticket_id=ticket.id, inbound_id=inbound_id)
-        return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
-                                        kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
-                                        now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
-                                        rate_key=queued.rate_key, inbound_id=inbound_id)
+                                  now=now, ticket_id=ticket.id if ticket else None, inbound_id=inbound_id)
+        assert ticket is not None, "a mail on a ticket's thread needs the ticket"
+        fresh = outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
+                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
+                                         rate_key=queued.rate_key, inbound_id=inbound_id)
+        for attachment in queued.attachments if fresh else ():  # an engineer's files, listed with what was sent
+            path = self.attachments.save(ticket.number, attachment.filename, attachment.payload)
+            tickets.attach_to_sent(notice.message_id, attachment.filename, attachment.content_type,
+                                   len(attachment.payload), path)
+        return fresh
 
 
 def mail_policy(config: Config) -> MailPolicy:
@@ -271,17 +281,19 @@ def customer_directory(config: Config) -> dict[str, str]:
     return {(c.address or c.domain or ""): c.organisation for c in config.customers}
 
 
-def opening_triage(decided: tuple[actions.Action, ...], now: datetime) -> tickets.Triage | None:
-    """The classification and assignment of a ticket this outcome opens, for its row; None when it
-    opens none (a later Classify or Assign updates the ticket instead)."""
+def opening_triage(decided: tuple[actions.Action, ...],
+                   now: datetime) -> tuple[tickets.Triage | None, tuple[actions.Action, ...]]:
+    """The classification and assignment of a ticket this outcome opens, for its row, and the two
+    actions that row carries out; (None, ()) when it opens none (a later Classify or Assign, such as
+    a filing engineer's #assign, updates the ticket instead)."""
     if not any(isinstance(a, actions.OpenTicket) for a in decided):
-        return None
+        return None, ()
     classified = next((a for a in decided if isinstance(a, actions.Classify)), None)
     assigned = next((a for a in decided if isinstance(a, actions.Assign)), None)
     if classified is None or assigned is None:
-        return None
-    return tickets.Triage(classified.priority, classified.reason, classified.hint, classified.type, now,
-                          assigned.assignee, now)
+        return None, ()
+    return (tickets.Triage(classified.priority, classified.reason, classified.hint, classified.type, now,
+                           assigned.assignee, now), (classified, assigned))
 
 
 def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailbox: MailboxFacts,

@@ -216,6 +216,8 @@ class Event(BaseModel):
     kind = CharField()
     actor = CharField()
     detail = TextField(default="")
+    status = CharField(null=True)  # the ticket's status after this step (T2); unknown on older rows
+    feedback = TextField(null=True)  # what the customer said (T2's customer feedback)
 
 
 class SchemaVersion(BaseModel):

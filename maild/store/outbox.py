@@ -28,7 +28,7 @@ _ARTICLE_COLUMNS = "ticket_id, direction, sender, recipients, subject, body, cre
 
 
 def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str, recipients: list[str],
-            now: datetime, ticket_id: int, inbound_id: int | None = None) -> bool:
+            now: datetime, ticket_id: int | None, inbound_id: int | None = None) -> bool:
     """Queue a mail once per dedupe key, without an article (staff mail); it needs no answer and
     travels with the next statement, so it counts as queued (a key queued before is a replay's)."""
     later(_ENQUEUE.removesuffix(" RETURNING id"), (dedupe_key, message_id, ticket_id, inbound_id, kind, sender,

@@ -51,16 +51,29 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "assigned_at": _iso(ticket.assigned_at), "linked": linked(ticket), "eta": _iso(ticket.eta),
         "resolved_at": _iso(ticket.resolved_at),
         "intake": _intake(intake) if intake else None,
-        "progress": [{"at": _iso(e.at), "status": e.detail if e.kind == "status" else None, "handler": e.actor,
-                      "action": f"{e.kind}: {e.detail}" if e.detail else e.kind,
-                      "eta": e.detail if e.kind == "eta" else None,
-                      "done_at": _iso(e.at) if e.kind == "resolved" else None, "feedback": None}
-                     for e in events if e.kind != "note"],
+        "progress": progress(events),
         "notes": [{"at": _iso(e.at), "by": e.actor, "text": e.detail} for e in events if e.kind == "note"],
         "report": ({"root_cause": ticket.root_cause, "solution": ticket.solution, "test_result": ticket.test_result}
                    if ticket.solution else None),
         "kb_proposed": bool(ticket.kb_proposed),
     }
+
+
+def progress(events: list[Event]) -> list[dict[str, Any]]:
+    """The T2 table: each step with the ticket's status after it, the completion expected then
+    (the latest #eta), when it was completed (the step that resolved it), and the customer's words.
+    Internal notes are not steps: they have a list of their own."""
+    rows, eta = [], None
+    for e in events:
+        if e.kind == "note":
+            continue
+        eta = e.detail if e.kind == "eta" else eta
+        status = e.status or (e.detail if e.kind == "status" else None)  # rows from before status was kept
+        resolved = e.kind == "resolved" or (e.kind == "status" and e.detail == "resolved")
+        rows.append({"at": _iso(e.at), "status": status, "handler": e.actor,
+                     "action": f"{e.kind}: {e.detail}" if e.detail else e.kind, "eta": eta,
+                     "done_at": _iso(e.at) if resolved else None, "feedback": e.feedback})
+    return rows
 
 
 def linked(ticket: Ticket) -> list[str]:

@@ -150,11 +150,12 @@ def open_ticket(number: str, customer: str, customer_name: str, subject: str, la
 def record_intake(ticket_id: int, customer: str, customer_name: str, subject: str, body: str,
                   received_at: datetime, now: datetime, organisation: str | None = None,
                   phones: Iterable[str] = (), description: str | None = None, problem_type: str | None = None,
-                  urgency: str | None = None, judgement: str | None = None) -> None:
+                  urgency: str | None = None, judgement: str | None = None, channel: str = "email",
+                  received_by: str = "maild") -> None:
     sql.insert_later(Intake, ticket=ticket_id, customer_address=customer, customer_name=customer_name,
                      organisation=organisation, phones=", ".join(phones) or None, subject=subject, body=body,
                      description=description, problem_type=problem_type, urgency=urgency, judgement=judgement,
-                     received_at=received_at, recorded_at=now)
+                     channel=channel, received_by=received_by, received_at=received_at, recorded_at=now)
 
 
 def add_participants(ticket_id: int, people: Iterable[tuple[str, str]]) -> None:
@@ -181,6 +182,13 @@ def add_article(ticket_id: int, direction: str, sender: str, recipients: str, su
 def add_attachment(article_id: int, filename: str, content_type: str, size: int, path: str) -> None:
     sql.insert_later(StoredAttachment, article=article_id, filename=filename, content_type=content_type, size=size,
                      path=path)
+
+
+def attach_to_sent(message_id: str, filename: str, content_type: str, size: int, path: str) -> None:
+    """A file sent along with the mail of this Message-ID, on its article of the thread (queued
+    before it in the same transaction, so the statement needs no answer)."""
+    later("INSERT INTO stored_attachment (article_id, filename, content_type, size, path) "
+          "SELECT id, ?, ?, ?, ? FROM article WHERE message_id = ?", (filename, content_type, size, path, message_id))
 
 
 def touch_ticket(ticket_id: int, now: datetime, status: str | None) -> None:
@@ -215,8 +223,9 @@ def open_load() -> Counter[str]:
                              "AND status NOT IN ('resolved', 'closed') GROUP BY assignee")))
 
 
-def add_events(ticket_id: int, now: datetime, events: list[tuple[str, str, str]]) -> None:
-    """Lines of the ticket's trail, (kind, actor, detail) each, in order, in one statement."""
-    values = [v for kind, actor, detail in events for v in (ticket_id, utc(now), kind, actor, detail)]
-    later("INSERT INTO event (ticket_id, at, kind, actor, detail) VALUES "
-          + ", ".join(["(?, ?, ?, ?, ?)"] * len(events)), values)
+def add_events(ticket_id: int, now: datetime, events: list[tuple[str, str, str, str | None, str | None]]) -> None:
+    """Lines of the ticket's trail, (kind, actor, detail, status, feedback) each, in order, in one
+    statement."""
+    values = [v for event in events for v in (ticket_id, utc(now), *event)]
+    later("INSERT INTO event (ticket_id, at, kind, actor, detail, status, feedback) VALUES "
+          + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(events)), values)

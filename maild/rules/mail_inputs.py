@@ -1,0 +1,49 @@
+"""What the mail rule is given: the helpdesk's policy, and what the store knows about one mail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Mapping
+
+from .classify import BUILTIN, ClassifyPolicy
+from .correlate import KnownTicket
+from .routing import Roster
+from .screen import MailboxFacts, ScreenPolicy
+
+
+@dataclass(frozen=True)
+class MailPolicy:
+    helpdesk_address: str
+    zone: tzinfo  # the helpdesk's: ticket numbers carry its date
+    default_language: str
+    screen: ScreenPolicy
+    # seconds to the first engineer's answer, per priority (guideline G2), as an acknowledgement
+    # promises them before anyone has classified the mail
+    first_response: Mapping[str, int] = field(hash=False)  # sla.first_response
+    classify: ClassifyPolicy = ClassifyPolicy(BUILTIN, {})
+    roster: Roster = Roster((), ())
+    tiers: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → customer tier
+    directory: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → organisation
+    authserv_id: str = ""  # workflow.authserv_id: whose Authentication-Results prove a staff From
+    reopen_within: float = 604800  # workflow.reopen_within: seconds after resolution a reply reopens
+
+    @property
+    def promised_response(self) -> dict[str, timedelta]:
+        """Urgent problems (P0) within one window, everything else within the longest of the rest."""
+        others = max(seconds for priority, seconds in self.first_response.items() if priority != "P0")
+        return {"urgent_response_within": timedelta(seconds=self.first_response["P0"]),
+                "response_within": timedelta(seconds=others)}
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What the store knows that bears on this mail."""
+
+    message_key: str
+    received_at: datetime  # when it was fetched
+    threads: Mapping[str, str] = field(hash=False)  # our Message-IDs among its thread ids → ticket
+    tickets: Mapping[str, KnownTicket] = field(hash=False)  # tickets those ids or the subject tag name
+    recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
+    mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
+    load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee

@@ -1,0 +1,183 @@
+"""A new ticket (G1-G7): its intake record, the customer's acknowledgement, its priority, type and
+handler, and the staff told. The same for a customer's own mail and for a problem staff filed on
+a customer's behalf (a phone call written up, a customer's mail forwarded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+from ..parsing import Address, ParsedMail, strip_reply_prefixes
+from .actions import Action, AddArticle, AddParticipants, Assign, Classify, OpenTicket, QueueMail, RecordEvent
+from .classify import Classification, classify
+from .correlate import Match
+from .intake import intake_facts
+from .language import detect_language
+from .mail_inputs import MailFacts, MailPolicy
+from .routing import Assignment, Engineer, assign
+from .screen import Screening, reply_target
+
+NO_SUBJECT = {"zh": "（无主题）", "en": "(no subject)"}
+
+# Mail that opens a ticket without anyone being told: years of a mailbox's past, mail a person
+# answered already, a flood past the rate limit, mailing lists. Staff find them in `maild tickets`.
+QUIET_REASONS = {"old-mail", "answered", "rate-limit", "bulk"}
+
+ANSWER_REFERENCES = 20  # ids in an answer's References: the thread's root and the latest ones
+MAX_PARTICIPANTS = 100  # a Cc of 90,000 addresses is a mass mailing, not a team to let in
+STAFF_TEXT_CHARS = 4000  # of the customer's text in a notification: a problem report; the rest is on the ticket
+
+
+@dataclass(frozen=True)
+class Request:
+    """The problem a new ticket records, for whom, and who took it in (T1)."""
+
+    customer: Address  # its address is "" when the sender gave none maild can read
+    subject: str  # as written, reply and forward prefixes and all
+    text: str
+    answer_to: Address | None  # where the acknowledgement goes
+    answers: str | None  # the customer's Message-ID it answers (and the article's)
+    references: tuple[str, ...]
+    people: tuple[tuple[str, str], ...]  # who may write into the ticket by its subject tag
+    flags: Mapping[str, str] = field(default_factory=dict, hash=False)  # the sender's urgency headers: a hint
+    channel: str = "email"
+    received_by: str = "maild"
+    judgement: str | None = None  # what staff judged at intake; None: the rule that matched says it
+    priority: str | None = None  # set by the staff member who filed it, over the rules
+    type: str | None = None
+    assignee: Engineer | None = None
+
+
+def customer_request(mail: ParsedMail, helpdesk_address: str) -> Request:
+    """A customer's own mail."""
+    references = (*mail.references, mail.message_id) if mail.message_id else mail.references
+    return Request(mail.sender or Address("", ""), mail.subject, mail.text, reply_target(mail), mail.message_id,
+                   tuple(references), participants(mail, helpdesk_address), urgency_flags(mail))
+
+
+def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,
+                screening: Screening, continues: str | None = None) -> tuple[Action, ...]:
+    """`mail` is what came in: the customer's own, or the staff member's that filed the request."""
+    customer = request.customer
+    language = detect_language(request.subject, request.text, policy.default_language)
+    subject = strip_reply_prefixes(request.subject) or NO_SUBJECT[language]
+    known = intake_facts(customer.key, request.text, policy.directory)
+    classification = classified(request, subject, policy)
+    local = facts.received_at.astimezone(policy.zone).replace(tzinfo=None)
+    assignment = (Assignment(request.assignee, f"#assign by {request.received_by}",
+                             policy.roster.with_role("supervisor") if classification.priority == "P0" else ())
+                  if request.assignee else assign(classification.priority, classification.module, policy.roster,
+                                                  facts.load, local))
+    actions: list[Action] = [
+        OpenTicket(facts.received_at.astimezone(policy.zone).date(), customer.key, customer.name, subject,
+                   language, request.text, facts.received_at, known.organisation, known.phones, known.description,
+                   continues, request.channel, request.received_by, request.judgement),
+        AddParticipants(request.people),
+        RecordEvent("opened", request.received_by, opened_how(request, continues)),
+    ]
+    if match.note:  # e.g. a subject tag from someone not on that ticket: show staff why
+        actions.append(RecordEvent("tag-refused", "maild", match.note))
+    actions.append(customer_article(mail, screening, request.answers))
+    if screening.answer and request.answer_to is not None and request.answer_to.address:
+        actions.append(acknowledgement(request, facts, policy, language, subject))
+    actions += triage(classification, assignment)
+    if screening.reason not in QUIET_REASONS:
+        actions += staff_notices(request, facts, policy, subject, classification, assignment)
+    return tuple(actions)
+
+
+def opened_how(request: Request, continues: str | None) -> str:
+    said = f"from {request.customer.key or 'unknown sender'}"
+    if request.received_by != "maild":
+        said = f"for {request.customer.key}, by {request.received_by} ({request.channel})"
+    if continues:
+        said += f", continuing {continues} (resolved longer ago than workflow.reopen_within)"
+    return said
+
+
+def classified(request: Request, subject: str, policy: MailPolicy) -> Classification:
+    """The rules' classification; a priority or type the filing staff member set wins."""
+    found = classify(subject, request.text, request.flags, tier_of(request.customer.key, policy.tiers),
+                     policy.classify)
+    if request.priority:
+        found = replace(found, priority=request.priority, reason=f"{request.priority}: #priority by "
+                                                                  f"{request.received_by}")
+    return replace(found, type=request.type) if request.type else found
+
+
+def triage(classification: Classification, assignment: Assignment) -> list[Action]:
+    """G5-G7: the priority, the type and the handler, and the progress trail saying so."""
+    handler = assignment.assignee.address if assignment.assignee else None
+    return [
+        Classify(classification.priority, classification.type, classification.reason, classification.hint),
+        RecordEvent("classified", "maild", classification.reason
+                    + (f"; the sender marked it {classification.hint}" if classification.hint else "")),
+        Assign(handler, assignment.reason),
+        RecordEvent("assigned", "maild", f"{handler or 'nobody'}: {assignment.reason}"),
+    ]
+
+
+def staff_notices(request: Request, facts: MailFacts, policy: MailPolicy, subject: str,
+                  classification: Classification, assignment: Assignment) -> list[QueueMail]:
+    """The assignee's notification and, for P0 or a ticket nobody covers, the supervisors'."""
+    context = {"customer": request.customer.key, "customer_name": request.customer.name,
+               "received_at": facts.received_at, "priority": classification.priority,
+               "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
+               "text": excerpt(request.text), "assignee": assignment.assignee.name if assignment.assignee else "",
+               "assign_reason": assignment.reason}
+    tagged = f"[{classification.priority}] {subject}"
+    people = [("assigned", assignment.assignee)] if assignment.assignee else []
+    people += [("alert", supervisor) for supervisor in assignment.tell]
+    return [QueueMail(kind, f"{kind}:{facts.message_key}:{engineer.address}", Address(engineer.address, engineer.name),
+                      policy.default_language, tagged, context, on_thread=False) for kind, engineer in people]
+
+
+def excerpt(text: str) -> str:
+    if len(text) <= STAFF_TEXT_CHARS:
+        return text
+    return f"{text[:STAFF_TEXT_CHARS]}\n[… {len(text) - STAFF_TEXT_CHARS} more characters on the ticket]"
+
+
+def urgency_flags(mail: ParsedMail) -> dict[str, str]:
+    return {name: value for name in ("x-priority", "importance", "priority", "x-msmail-priority")
+            if (value := mail.header(name))}
+
+
+def tier_of(address: str, tiers: Mapping[str, str]) -> str | None:
+    return tiers.get(address) or tiers.get(address.rpartition("@")[2])
+
+
+def participants(mail: ParsedMail, helpdesk_address: str) -> tuple[tuple[str, str], ...]:
+    """Who may write into the ticket by its subject tag: the customer, and whoever they wrote with
+    (the first MAX_PARTICIPANTS in all)."""
+    ours = helpdesk_address.lower()
+    people = {a.key: "cc" for a in (*mail.reply_to, *mail.to, *mail.cc) if a.key and a.key != ours}
+    if sender_key(mail):
+        people.pop(sender_key(mail), None)
+        people = {sender_key(mail): "customer", **people}
+    return tuple(people.items())[:MAX_PARTICIPANTS]
+
+
+def customer_article(mail: ParsedMail, screening: Screening, message_id: str | None) -> AddArticle:
+    """The mail on the ticket's thread; `message_id`: the customer's, which answers thread on."""
+    recipients = ", ".join(a.address for a in (*mail.to, *mail.cc))
+    return AddArticle("in", sender_key(mail), recipients, mail.subject, mail.text, message_id,
+                      screening.reason, mail.attachments)
+
+
+def acknowledgement(request: Request, facts: MailFacts, policy: MailPolicy, language: str,
+                    subject: str) -> QueueMail:
+    recipient = request.answer_to
+    assert recipient is not None  # open_ticket acknowledges only a request with somewhere to answer
+    references = request.references
+    if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
+        references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
+    return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
+                     {"customer_name": request.customer.name, "received_at": facts.received_at,
+                      **policy.promised_response},
+                     request.answers, tuple(references), rate_key=recipient.key)
+
+
+def sender_key(mail: ParsedMail) -> str:
+    return mail.sender.key if mail.sender else ""
