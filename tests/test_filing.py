@@ -57,3 +57,5 @@ def test_a_filing_without_a_customer_opens_nothing_and_tells_the_engineer(team_a
     assert "#customer 张三: expected the customer's mail address" in answer.get_body(("plain",)).get_content()
     [kept] = process_views.mails()
     assert kept["fate"] == "screened: commands-refused"
+    [told] = queries.produced_by(kept["id"], None)["outbox"]  # what `maild mail ID` shows it caused
+    assert (told["kind"], told["to"]) == ("command-error", ENGINEER)

@@ -157,11 +157,10 @@ def _mail(row: Inbound) -> dict[str, Any]:
 def produced_by(inbound_id: int, ticket: str | None) -> dict[str, Any]:
     """What processing a mail wrote on its ticket: its articles (with their attachments) and the
     mails it queued."""
-    if ticket is None:
-        return {"articles": [], "outbox": []}
-    ticket_id = Ticket.select(Ticket.id).where(Ticket.number == ticket).scalar()
+    ticket_id = Ticket.select(Ticket.id).where(Ticket.number == ticket).scalar() if ticket else None
     articles = (Article.select().where(Article.ticket == ticket_id, Article.inbound == inbound_id)
-                .order_by(Article.id))
+                .order_by(Article.id)) if ticket_id else []
+    # No ticket: staff mail about none (a filing refused) is looked up by the ticket column's NULL.
     queued = (Outbound.select(Outbound.id, Outbound.kind, Outbound.recipients, Outbound.status, Outbound.attempts,
                               Outbound.last_error, Outbound.message_id, Outbound.created_at, Outbound.sent_at)
               .where(Outbound.ticket == ticket_id, Outbound.inbound_id == inbound_id).order_by(Outbound.id))
