@@ -138,3 +138,14 @@ def test_show_json_gives_the_triage_and_the_intake_record(team_app, dovecot, smt
     assert [p["handler"] for p in shown["progress"]][:1] == ["maild"]
     assert [t["assignee"] for t in queries.list_tickets(assignee="LI@example.com")] == ["li@example.com"]
     assert queries.list_tickets(priority="P0") == []
+
+
+def test_the_assignee_gets_the_intake_record_and_the_commands(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    body = "今天上午开始，所有员工都无法登录系统，提示验证码错误。\n\n张三\n甲科技有限公司\n手机：138 0013 8000"
+    dovecot.append(chinese_mail(subject="无法登录", body=body))
+    app.once()
+    [notification] = [m.message for m in smtp_sink.messages if m.message["To"].addresses[0].addr_spec == "li@example.com"]
+    text = notification.get_body(("plain",)).get_content()
+    assert "Organisation: 甲科技有限公司" in text and "138 0013 8000" in text and "Urgency:      P1(高)" in text
+    assert "\n  #status in-progress|waiting|resolved|closed\n" in text and "\n  #kb\n" in text

@@ -40,10 +40,11 @@ STATUS_WORDS = {"处理中": "in-progress", "等待": "waiting", "等待客户":
 # The analysis report after #resolve (G11).
 REPORT = {"root cause": "root_cause", "根因": "root_cause", "原因": "root_cause", "solution": "solution",
           "解决方案": "solution", "test result": "test_result", "测试结果": "test_result"}
-HELP = ("#status in-progress|waiting|resolved|closed, #priority P0-P3, #assign ADDRESS-or-name, #type TYPE, "
-        "#eta YYYY-MM-DD HH:MM, #note (the rest is an internal note), #complex, #resolve (then Root cause: / "
-        "Solution: / Test result:), #kb; in a new mail (no reply) to open a ticket for a customer: "
-        "#customer ADDRESS, #channel phone|chat|ticket-system|on-site")
+HELP = "\n".join((  # one command a line, as the mails to engineers list them
+    "#status in-progress|waiting|resolved|closed", "#priority P0-P3", "#assign ADDRESS-or-name", "#type TYPE",
+    "#eta YYYY-MM-DD HH:MM (helpdesk time)", "#note (the rest of the mail is an internal note)", "#complex",
+    "#resolve, then Root cause: / Solution: / Test result:", "#kb",
+    "#customer ADDRESS, #channel phone|chat|ticket-system|on-site (in a new mail: a ticket for that customer)"))
 
 _HASHED = re.compile(r"^\s*[#＃]\s*([^\s:：]+)\s*[:：]?\s*(.*?)\s*$")
 _NAMED = re.compile(r"^\s*([^\s:：#＃]+)\s*[:：]\s*(.*?)\s*$")

@@ -66,7 +66,10 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
             context = {"customer": ticket.customer, "customer_name": ticket.customer_name,
                        "received_at": facts.received_at, "priority": ticket.priority or "-", "type": "",
                        "reason": f"assigned by {engineer.name}", "hint": "", "text": parsed.text,
-                       "assignee": member.name, "assign_reason": f"#assign by {engineer.name}"}
+                       "assignee": member.name, "assign_reason": f"#assign by {engineer.name}",
+                       # the intake record is on the ticket (maild show); the mail names what it knows
+                       "organisation": "", "phones": "", "description": "", "urgency": "",
+                       "channel": "", "received_by": "", "commands": HELP}
             return [Assign(member.address, f"#assign by {by}"), RecordEvent("assigned", by, member.address),
                     QueueMail("assigned", f"assigned:{facts.message_key}:{member.address}",
                               Address(member.address, member.name), policy.default_language,

@@ -12,7 +12,8 @@ from ..parsing import Address, ParsedMail, strip_reply_prefixes
 from .actions import Action, AddArticle, AddParticipants, Assign, Classify, OpenTicket, QueueMail, RecordEvent
 from .classify import Classification, classify
 from .correlate import Match
-from .intake import intake_facts
+from .commands import HELP
+from .intake import IntakeFacts, intake_facts, urgency
 from .language import detect_language
 from .mail_inputs import MailFacts, MailPolicy
 from .routing import Assignment, Engineer, assign
@@ -83,7 +84,7 @@ def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: Ma
         actions.append(acknowledgement(request, facts, policy, language, subject))
     actions += triage(classification, assignment)
     if screening.reason not in QUIET_REASONS:
-        actions += staff_notices(request, facts, policy, subject, classification, assignment)
+        actions += staff_notices(request, known, facts, policy, subject, classification, assignment)
     return tuple(actions)
 
 
@@ -118,14 +119,18 @@ def triage(classification: Classification, assignment: Assignment) -> list[Actio
     ]
 
 
-def staff_notices(request: Request, facts: MailFacts, policy: MailPolicy, subject: str,
+def staff_notices(request: Request, known: IntakeFacts, facts: MailFacts, policy: MailPolicy, subject: str,
                   classification: Classification, assignment: Assignment) -> list[QueueMail]:
-    """The assignee's notification and, for P0 or a ticket nobody covers, the supervisors'."""
+    """The assignee's notification and, for P0 or a ticket nobody covers, the supervisors': the
+    intake record (T1), the customer's text, why, and the commands they may answer with."""
     context = {"customer": request.customer.key, "customer_name": request.customer.name,
                "received_at": facts.received_at, "priority": classification.priority,
                "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
                "text": excerpt(request.text), "assignee": assignment.assignee.name if assignment.assignee else "",
-               "assign_reason": assignment.reason}
+               "assign_reason": assignment.reason, "organisation": known.organisation or "",
+               "phones": ", ".join(known.phones), "description": known.description,
+               "urgency": urgency(classification.priority), "channel": request.channel,
+               "received_by": request.received_by, "commands": HELP}
     tagged = f"[{classification.priority}] {subject}"
     people = [("assigned", assignment.assignee)] if assignment.assignee else []
     people += [("alert", supervisor) for supervisor in assignment.tell]
