@@ -42,6 +42,10 @@ def test_our_mail_threads_on_the_customer_mail() -> None:
     assert mail["References"] == "<m0@kehu.example.cn> <m1@kehu.example.cn>"
 
 
+def test_an_answer_to_our_mail_comes_back_to_the_helpdesk() -> None:
+    assert message_from_bytes(composed(), policy=default)["Reply-To"] == "support@example.com"
+
+
 def test_references_keep_the_twenty_nearest() -> None:
     many = tuple(f"m{n}@kehu.example.cn" for n in range(30))
     references = message_from_bytes(composed(references=many), policy=default)["References"].split()

@@ -51,6 +51,8 @@ def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime,
     boundary = f"=_maild.{uuid.uuid4().hex}"
     headers = [
         ("From", mailbox(out.sender_name, out.sender_address)),
+        # Said outright, so an answer comes back through the helpdesk whatever the client makes of From.
+        ("Reply-To", out.sender_address),
         ("To", mailbox(out.to_name, out.to_address)),
         ("Subject", header_text(out.subject, len("Subject: "))),
         ("Date", format_datetime(now)),
