@@ -9,7 +9,6 @@ from typing import Iterable
 
 from .blobs import inline_limit, read_raw, write_raw
 from .db import is_postgresql
-from .models import RawMail
 from .sql import aware, later, marks, rows, run, utc
 
 
