@@ -117,6 +117,30 @@ class SlaConfig:
 
 
 @dataclass(frozen=True)
+class CalendarConfig:
+    """The business calendar (G20); checked as it loads, so the properties cannot fail."""
+
+    country: str = "CN"  # public holidays (for CN also the make-up working days) by ISO code; "" none
+    working_hours: tuple[str, ...] = ("09:00", "18:00")  # opens, closes ("HH:MM", helpdesk time zone)
+    working_days: tuple[str, ...] = WEEKDAYS[:5]
+    holidays: tuple[str, ...] = ()  # extra days off, "YYYY-MM-DD"
+    workdays: tuple[str, ...] = ()  # extra working days (a Sunday made one)
+
+    @property
+    def hours(self) -> tuple[datetime.time, datetime.time]:
+        opens, closes = self.working_hours
+        return datetime.time.fromisoformat(opens), datetime.time.fromisoformat(closes)
+
+    @property
+    def days_off(self) -> frozenset[datetime.date]:
+        return frozenset(map(datetime.date.fromisoformat, self.holidays))
+
+    @property
+    def days_on(self) -> frozenset[datetime.date]:
+        return frozenset(map(datetime.date.fromisoformat, self.workdays))
+
+
+@dataclass(frozen=True)
 class ProcessingConfig:
     max_attempts: int = 3
     batch_size: int = 100
@@ -188,6 +212,7 @@ class Config:
     screen: ScreenConfig = ScreenConfig()
     processing: ProcessingConfig = ProcessingConfig()
     sla: SlaConfig = SlaConfig()
+    calendar: CalendarConfig = CalendarConfig()
     staff: tuple[StaffMember, ...] = ()
     modules: tuple[Module, ...] = ()
     rota: tuple[RotaEntry, ...] = ()
@@ -217,6 +242,7 @@ SECTIONS: dict[str, type] = {
     "screen": ScreenConfig,
     "processing": ProcessingConfig,
     "sla": SlaConfig,
+    "calendar": CalendarConfig,
     "classify": ClassifyConfig,
     "workflow": WorkflowConfig,
 }
@@ -267,6 +293,7 @@ def config_from_dict(data: dict, source: str = "") -> Config:
         sections[attribute] = _entries(name, cls, data.get(name, []))
     config = Config(source=source, **sections)
     _validate(config)
+    _validate_calendar(config.calendar)
     _validate_workflow(config)
     return config
 
@@ -284,7 +311,7 @@ def _build(section: str, cls: type, raw: dict):
     for name in _required_fields(cls):
         if name not in raw:
             raise ConfigError(f"{section}.{name}", "missing")
-    values = {key: _typed(f"{section}.{key}", hints[key], value) for key, value in raw.items()}
+    values = {key: _entry_value(f"{section}.{key}", hints[key], value) for key, value in raw.items()}
     for f in fields(cls):  # a table names some priorities; the others keep their defaults
         if f.name in values and isinstance(values[f.name], dict):
             values[f.name] = {**f.default_factory(), **values[f.name]}
@@ -389,6 +416,28 @@ def _validate_auth(section: str, part: ImapConfig | SmtpConfig) -> None:
                                                       f"{section}.password and {section}.password_file")
     if not part.username:
         raise ConfigError(f"{section}.username", f'missing: {section}.auth = "xoauth2" logs in as this user')
+
+
+def _validate_calendar(calendar: CalendarConfig) -> None:
+    if calendar.country not in ("", CalendarConfig.country):  # the default is known: no library to load
+        from holidays import list_supported_countries  # 70 ms to import: only for a country written here
+
+        if calendar.country not in list_supported_countries():
+            raise ConfigError("calendar.country", f"unknown country {_quoted(calendar.country)}: an ISO 3166 code "
+                                                  'such as "CN", "DE", "US", or "" for no public holidays')
+    if len(calendar.working_hours) != 2:
+        raise ConfigError("calendar.working_hours", 'expected two times, opening and closing: ["09:00", "18:00"]')
+    opens, closes = (_time("calendar.working_hours", value) for value in calendar.working_hours)
+    if opens >= closes:
+        raise ConfigError("calendar.working_hours", "the closing time must come after the opening time")
+    if not calendar.working_days:
+        raise ConfigError("calendar.working_days", "empty: name the working weekdays, e.g. [\"mon\", \"tue\"]")
+    for day in calendar.working_days:
+        if day not in WEEKDAYS:
+            raise ConfigError("calendar.working_days", f"unknown day {_quoted(day)} (known: {', '.join(WEEKDAYS)})")
+    for key in ("holidays", "workdays"):
+        for value in getattr(calendar, key):
+            _date(f"calendar.{key}", value)
 
 
 # -- the workflow's sections ---------------------------------------------------------------------

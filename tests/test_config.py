@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,8 @@ def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
     assert config.helpdesk.timezone == "Asia/Shanghai"
-    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla", "classify", "workflow"):
+    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla", "calendar", "classify",
+                    "workflow"):
         documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
         assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
     for name, (attribute, cls) in ENTRIES.items():  # [[staff]] ...: the keys of all its entries together
@@ -115,6 +117,31 @@ def test_a_response_window_table_may_name_only_some_priorities() -> None:
 def test_a_wrong_response_window_is_named(value, message) -> None:
     with pytest.raises(ConfigError) as error:
         config_from_dict(with_change("sla", "first_response", value))
+    assert str(error.value).startswith(message)
+
+
+def test_the_calendar_is_chinas_working_week_unless_the_file_says_otherwise() -> None:
+    assert config_from_dict(MINIMAL).calendar.hours == (time(9), time(18))
+    config = config_from_dict(with_change("calendar", "holidays", ["2026-12-31"]) | {
+        "calendar": {"country": "DE", "holidays": ["2026-12-31"], "workdays": ["2026-12-27"],
+                     "working_hours": ["08:30", "17:00"], "working_days": ["mon", "tue", "wed", "thu"]}})
+    assert (config.calendar.days_off, config.calendar.days_on) == ({date(2026, 12, 31)}, {date(2026, 12, 27)})
+    assert config.calendar.hours == (time(8, 30), time(17))
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("country", "XX", 'calendar.country: unknown country "XX"'),
+    ("working_hours", ["18:00", "09:00"], "calendar.working_hours: the closing time must come after"),
+    ("working_hours", ["9am", "6pm"], 'calendar.working_hours: expected a time "HH:MM"'),
+    ("working_hours", ["09:00"], "calendar.working_hours: expected two times"),
+    ("working_days", ["mon", "fri day"], 'calendar.working_days: unknown day "fri day"'),
+    ("working_days", [], "calendar.working_days: empty"),
+    ("holidays", ["2026-13-01"], 'calendar.holidays: expected a date "YYYY-MM-DD", got \'2026-13-01\''),
+    ("workdays", "2026-12-27", "calendar.workdays: expected a list of strings"),
+])
+def test_a_wrong_calendar_is_named(key, value, message) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change("calendar", key, value))
     assert str(error.value).startswith(message)
 
 
