@@ -192,10 +192,13 @@ def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_show(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
+    from .steps.sla_views import ticket_sla
+
     ticket = queries.ticket_detail(args.number.upper())
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
+    ticket["sla"] = ticket_sla(ticket, config, clock_for(config, args).now())
     emit(ticket, args.json, lambda t: formats.ticket(t, config.helpdesk.zone))
     return 0
 

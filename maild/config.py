@@ -105,15 +105,34 @@ class ScreenConfig:
     answer_within: int = 259200  # seconds: mail the server received longer ago gets no automatic answer
 
 
-def _per_priority(**seconds: int):
+def _per_priority(**seconds: int | str):
     return field(default_factory=lambda: dict(seconds))
 
 
 @dataclass(frozen=True)
 class SlaConfig:
-    """The guideline's clocks, in seconds per priority; a table in the file may name only some."""
+    """The guideline's clocks, in seconds (a table per priority may name only some priorities);
+    a resolution window may also be "N working days", counted by the [calendar]."""
 
+    record: int = 900  # G3: from receipt until the intake record is complete
+    assignment: int = 1800  # G7: from receipt until classified and assigned
     first_response: dict[str, int] = _per_priority(P0=7200, P1=86400, P2=86400, P3=86400)  # G2
+    resolution: dict[str, int | str] = _per_priority(P0=14400, P1=86400, P2=259200, P3="5 working days")  # G12
+    solution: int = 172800  # G9: from #complex until a solution, or an expected time, is given
+    business_hours: bool = False  # the hour clocks count working hours only
+    pause_when_waiting: bool = True  # the resolution clock stops while the ticket waits on the customer
+    progress_every: dict[str, int] = _per_priority(P0=14400, P1=14400)  # G13: updates to the customer while open
+    update_reminder: int = 900  # the assignee is reminded this long before a progress update is due
+    warn_at: float = 0.75  # share of a window after which the assignee is warned
+
+
+_WORKING_DAYS = re.compile(r"\s*([1-9][0-9]*)\s+working\s+days?\s*")
+
+
+def working_days_in(window: int | str) -> int | None:
+    """N of a window written "N working days"; None for one in seconds."""
+    found = _WORKING_DAYS.fullmatch(window) if isinstance(window, str) else None
+    return int(found[1]) if found else None
 
 
 @dataclass(frozen=True)
@@ -327,7 +346,9 @@ def _typed(key: str, hint, value):
         for name, item in value.items():
             if name not in PRIORITIES:
                 raise ConfigError(f"{key}.{name}", f"unknown priority (known: {', '.join(PRIORITIES)})")
-            _typed(f"{key}.{name}", int, item)
+            _typed(f"{key}.{name}", typing.get_args(hint)[1], item)
+            if isinstance(item, str) and working_days_in(item) is None:
+                raise ConfigError(f"{key}.{name}", f'expected seconds or "N working days", got {item!r}')
         return value
     allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     for kind in allowed:
@@ -336,7 +357,9 @@ def _typed(key: str, hint, value):
         # bool is an int in Python; TOML keeps them apart and so do we.
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return value
-    names = " or ".join({int: "an integer", str: "a string", bool: "true or false"}[k]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+    names = " or ".join({int: "an integer", str: "a string", bool: "true or false", float: "a number"}[k]
                         for k in allowed if k is not type(None))
     raise ConfigError(key, f"expected {names}, got {value!r}")
 
@@ -388,6 +411,8 @@ def _validate(config: Config) -> None:
     if path is not None and path != ":memory:" and not path.startswith("/"):
         raise ConfigError("database.url", "a relative SQLite path would depend on the directory maild starts "
                                           "in: write sqlite:////ABSOLUTE/PATH (four slashes)")
+    if not 0 < config.sla.warn_at < 1:
+        raise ConfigError("sla.warn_at", "expected a share of the window between 0 and 1, such as 0.75")
     if config.imap.first_run not in FIRST_RUN:
         raise ConfigError("imap.first_run", f"expected one of {', '.join(FIRST_RUN)}")
     for section in SECTIONS:  # every number is a count, a size or a duration: none can be 0 or less

@@ -20,6 +20,10 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
              f"participants: {', '.join(t['participants'])}", ""]
     if t["intake"]:
         lines += _intake_table(t, zone)
+    if t["sla"]:
+        lines += ["clocks (SLA)"] + [f"  {name:<16} due {local_time(c['due'], zone)}  {c['state']:<9}"
+                                     + (f" done {local_time(c['done'], zone)}" if c["done"] else "")
+                                     for name, c in t["sla"].items()] + [""]
     if t["progress"]:
         lines += ["progress (T2)"] + [line for p in t["progress"] for line in _progress_row(p, zone)] + [""]
     for i, m in enumerate(t["messages"], 1):

@@ -145,6 +145,23 @@ def test_a_wrong_calendar_is_named(key, value, message) -> None:
     assert str(error.value).startswith(message)
 
 
+def test_a_resolution_window_may_be_working_days() -> None:
+    config = config_from_dict(with_change("sla", "resolution", {"P2": "3 working days"}))
+    assert config.sla.resolution == {"P0": 14400, "P1": 86400, "P2": "3 working days", "P3": "5 working days"}
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("resolution", {"P3": "a week"}, 'sla.resolution.P3: expected seconds or "N working days", got \'a week\''),
+    ("resolution", {"P1": -5}, "sla.resolution.P1: expected a positive integer"),
+    ("warn_at", 1.5, "sla.warn_at: expected a share of the window between 0 and 1"),
+    ("pause_when_waiting", "yes", "sla.pause_when_waiting: expected true or false"),
+])
+def test_a_wrong_clock_is_named(key, value, message) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change("sla", key, value))
+    assert str(error.value).startswith(message)
+
+
 def test_a_relative_sqlite_path_is_refused() -> None:
     with pytest.raises(ConfigError, match="database.url.*ABSOLUTE"):
         config_from_dict(with_change("database", "url", "sqlite:///maild.db"))

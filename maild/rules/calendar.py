@@ -81,6 +81,16 @@ class WorkCalendar:
             left -= closing - moment
             moment = self.at(self.next_working_day(moment.astimezone(self.zone).date()), self.opens)
 
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """How much of the time from `start` to `end` the helpdesk was open."""
+        total = timedelta()
+        moment = self.next_opening(start)
+        while moment < end:
+            closing = self.at(moment.astimezone(self.zone).date(), self.closes)
+            total += min(closing, end) - moment
+            moment = self.next_opening(closing)
+        return total
+
     def at(self, day: date, clock: time) -> datetime:
         """That local time of that day, in UTC (a time a DST change skips is read before it)."""
         return datetime.combine(day, clock, tzinfo=self.zone).astimezone(timezone.utc)

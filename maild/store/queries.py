@@ -45,7 +45,8 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "received_at": _iso(intake.received_at) if intake else None,
         "participants": sorted(p.address for p in ticket.participants),
         "messages": [_article(a) for a in articles],
-        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail} for e in events],
+        "events": [{"at": _iso(e.at), "kind": e.kind, "actor": e.actor, "detail": e.detail, "status": e.status}
+                   for e in events],
         "priority": ticket.priority, "priority_reason": ticket.priority_reason, "type": ticket.problem_type,
         "assignee": ticket.assignee, "complex": bool(ticket.complex), "classified_at": _iso(ticket.classified_at),
         "assigned_at": _iso(ticket.assigned_at), "linked": linked(ticket), "eta": _iso(ticket.eta),

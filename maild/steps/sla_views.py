@@ -1,0 +1,47 @@
+"""The guideline's clocks as staff see them (`maild show`): each started clock's due time, the
+instant it stopped, and its state, read from the ticket as the store shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..config import Config
+from ..rules.calendar import WorkCalendar, calendar_from
+from ..rules.sla import SlaPolicy, Step, TicketTimes, clocks
+
+
+def sla_policy(config: Config) -> SlaPolicy:
+    sla = config.sla
+    return SlaPolicy(sla.record, sla.assignment, sla.first_response, sla.resolution, sla.solution,
+                     sla.business_hours, sla.pause_when_waiting)
+
+
+def work_calendar(config: Config) -> WorkCalendar:
+    return calendar_from(config.calendar, config.helpdesk.zone)
+
+
+def ticket_sla(ticket: dict[str, Any], config: Config, now: datetime) -> dict[str, dict[str, str | None]]:
+    """`show --json`'s `sla` of a ticket (`queries.ticket_detail`): {clock: {due, done, state}},
+    times ISO 8601 in the helpdesk's zone; none before the ticket has a priority."""
+    times = ticket_times(ticket)
+    if times is None:
+        return {}
+    zone = config.helpdesk.zone
+    return {name: {"due": clock.due.astimezone(zone).isoformat(),
+                   "done": clock.done.astimezone(zone).isoformat() if clock.done else None, "state": clock.state}
+            for name, clock in clocks(times, now, sla_policy(config), work_calendar(config)).items()}
+
+
+def ticket_times(ticket: dict[str, Any]) -> TicketTimes | None:
+    if not ticket["priority"] or not ticket["received_at"]:
+        return None
+    intake = ticket["intake"] or {}
+    steps = tuple(Step(datetime.fromisoformat(e["at"]), e["kind"], e["status"]) for e in ticket["events"])
+    return TicketTimes(datetime.fromisoformat(ticket["received_at"]), ticket["priority"],
+                       _time(intake.get("recorded_at")), _time(ticket["assigned_at"]) if ticket["assignee"] else None,
+                       steps)
+
+
+def _time(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
