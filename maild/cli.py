@@ -61,6 +61,8 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
     tickets.add_argument("--priority", choices=PRIORITIES, help="only tickets of this priority")
     tickets.add_argument("--assignee", metavar="ADDRESS", help="only tickets this engineer handles")
+    tickets.add_argument("--overdue", action="store_true",
+                         help="only unfinished tickets with a clock breached or due within the hour")
     show = sub.add_parser("show", help="a ticket with its messages in order")
     show.add_argument("number", help="the ticket number, e.g. TS20261125001")
     mails = sub.add_parser("mails", help="stored mails, oldest first, each with what became of it")
@@ -184,9 +186,16 @@ def _store(config: Config) -> ModuleType:
 def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
     rows = queries.list_tickets(args.status, args.priority, args.assignee)
+    if args.overdue:
+        from .steps.sla_views import overdue
+
+        late = overdue(config, clock_for(config, args).now())
+        rows = [{**row, "overdue": late[row["number"]]} for row in rows if row["number"] in late]
     emit(rows, args.json, lambda rows: "\n".join(
         f"{t['number']}  {t['status']:<11} {t['customer']:<32} {t['priority'] or '-':<3} "
-        f"{t['assignee'] or '-':<24} {t['messages']:>3}  {t['subject']}" for t in rows) or "no tickets")
+        f"{t['assignee'] or '-':<24} {t['messages']:>3}  {t['subject']}"
+        + "".join(f"\n    {c['clock']} {c['state']}, due {formats.local_time(c['due'], config.helpdesk.zone)}"
+                  for c in t.get("overdue", ())) for t in rows) or "no tickets")
     return 0
 
 

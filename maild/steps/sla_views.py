@@ -3,12 +3,13 @@ instant it stopped, and its state, read from the ticket as the store shows it.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Config
 from ..rules.calendar import WorkCalendar, calendar_from
 from ..rules.sla import SlaPolicy, Step, TicketTimes, clocks
+from ..store import queries
 
 
 def sla_policy(config: Config) -> SlaPolicy:
@@ -31,6 +32,26 @@ def ticket_sla(ticket: dict[str, Any], config: Config, now: datetime) -> dict[st
     return {name: {"due": clock.due.astimezone(zone).isoformat(),
                    "done": clock.done.astimezone(zone).isoformat() if clock.done else None, "state": clock.state}
             for name, clock in clocks(times, now, sla_policy(config), work_calendar(config)).items()}
+
+
+DUE_SOON = timedelta(hours=1)
+
+
+def overdue(config: Config, now: datetime) -> dict[str, list[dict[str, str]]]:
+    """The unfinished tickets with a clock breached or due within the hour, by number: each such
+    clock's name, due time and state."""
+    policy, calendar, zone = sla_policy(config), work_calendar(config), config.helpdesk.zone
+    found: dict[str, list[dict[str, str]]] = {}
+    for number, ticket in queries.unfinished_ticket_times().items():
+        times = ticket_times(ticket)
+        if times is None:
+            continue
+        late = [{"clock": name, "due": clock.due.astimezone(zone).isoformat(), "state": clock.state}
+                for name, clock in clocks(times, now, policy, calendar).items()
+                if clock.done is None and clock.state != "paused" and clock.due - now <= DUE_SOON]
+        if late:
+            found[number] = late
+    return found
 
 
 def ticket_times(ticket: dict[str, Any]) -> TicketTimes | None:
