@@ -18,6 +18,7 @@ from .steps import drain
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
 from .steps.process import Process
+from .steps.timers import Timers
 from .store.attachments import AttachmentStore
 from .store.db import is_postgresql, open_database
 from .workers import StepProcess
@@ -30,11 +31,16 @@ class RoundResult:
     fetched: int  # new to the store
     processed: int
     flushed: FlushResult
+    fired: int = 0  # timers
 
 
 def processing(config: Config) -> Process:
     renderer = renderer_for(config.helpdesk)  # a missing or broken template stops maild at start
     return Process(config, renderer, AttachmentStore(Path(config.helpdesk.state_dir) / "attachments"))
+
+
+def timing(config: Config) -> Timers:
+    return Timers(config, renderer_for(config.helpdesk))
 
 
 class App:
@@ -43,6 +49,7 @@ class App:
         self.clock = clock or SystemClock()
         self.db = open_database(config.database.url)
         self.process = processing(config)
+        self.timers = timing(config)
         self.flush = Flush(config.smtp)
         workers.tune_garbage_collector()
 
@@ -64,10 +71,13 @@ class App:
         url = self.config.database.url
         processors = 2 if is_postgresql() else 1
         self.db.close()  # the children are forked from this process: none may inherit its connection
-        with ExitStack() as stack:  # closed in reverse: the processing ends before the sending
+        with ExitStack() as stack:  # closed in reverse: processing, then the timers, then the sending
             if progress:
                 stack.callback(progress.stop)
             flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock))
+            # Its round comes when the processing is done: the tickets stand as the mail left them.
+            timed = stack.enter_context(StepProcess(Timers.name, partial(timing, self.config), url, self.clock,
+                                                    wakes=flush))
             processing_steps = [stack.enter_context(StepProcess(Process.name, partial(processing, self.config), url,
                                                                 self.clock, wakes=flush))
                                 for _ in range(processors)]
@@ -86,7 +96,7 @@ class App:
                     progress.start(lambda: Counts(fetch.passed, fetch.passed + fetch.left,
                                                   sum(p.work_done for p in processing_steps), flush.work_done))
                 drain((fetch,), self.clock.now, progress=stored)
-        return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total)
+        return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total, timed.total)
 
     def close(self) -> None:
         self.flush.close()

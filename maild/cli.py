@@ -82,7 +82,8 @@ def parser() -> argparse.ArgumentParser:
     requeue.add_argument("id", type=int, help="the mail's id, as `maild quarantine` lists it")
     sub.add_parser("outbox", help="mails waiting to be sent or that failed")
     sub.add_parser("status", help="counts of mails, tickets and the outbox")
-    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status"):
+    sub.add_parser("timers", help="what the guideline's clocks will do next: each ticket's timers, the soonest first")
+    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status", "timers"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
@@ -154,7 +155,7 @@ def cmd_once(config: Config, args: argparse.Namespace) -> int:
         app.close()
     f = result.flushed
     print(f"fetched {result.fetched}, processed {result.processed}, "
-          f"sent {f.sent}, retrying {f.retried}, failed {f.failed}")
+          f"sent {f.sent}, retrying {f.retried}, failed {f.failed}, timers fired {result.fired}")
     if f.login_refused:  # the mail stays queued, but no retry mends a refused login: say so
         print(f"maild: {f.login_refused}", file=sys.stderr)
         return 1
@@ -282,6 +283,16 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_timers(config: Config, args: argparse.Namespace) -> int:
+    from .steps.timers_views import upcoming
+
+    _store(config)
+    zone = config.helpdesk.zone
+    emit(upcoming(config, clock_for(config, args).now()), args.json, lambda rows: "\n".join(
+        f"{formats.local_time(t['due'], zone)}  {t['ticket']}  {t['kind']}" for t in rows) or "no timers")
+    return 0
+
+
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
     emit(queries.status(), args.json, formats.status)
@@ -292,5 +303,5 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "tickets": cmd_tickets,
     "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
     "requeue": cmd_requeue, "outbox": cmd_outbox,
-    "status": cmd_status,
+    "status": cmd_status, "timers": cmd_timers,
 }

@@ -1,9 +1,11 @@
 """`maild run`: the steps of `maild once`, scheduled, with systemd notify.
 
-Two loops, each in a thread of its own (imapclient and peewee block): the mail loop drains
-fetch and process, then waits in IMAP IDLE (or polls); the outbox loop drains flush, woken the
-moment the mail loop has queued something. The main thread handles signals and feeds the
-watchdog only while both loops make progress. SIGTERM finishes the batch in hand, then stops.
+Three loops, each in a thread of its own (imapclient and peewee block): the mail loop drains
+fetch and process, then waits in IMAP IDLE (or polls); the timers loop drains the timers step,
+then sleeps until the next ticket's timers are due, woken early when the mail loop has moved a
+ticket; the outbox loop drains flush, woken the moment either has queued something. The main
+thread handles signals and feeds the watchdog only while every loop makes progress. SIGTERM
+finishes the batch in hand, then stops.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .steps import drain
 log = logging.getLogger(__name__)
 
 OUTBOX_IDLE = 30.0  # seconds between outbox checks when nothing wakes it (retries come due)
+TIMERS_IDLE = 60.0  # the longest the timers loop sleeps: a clock set forward is noticed within it
 STALL_AFTER = 120.0  # a loop silent this long stops feeding the watchdog
 RECONNECT_FIRST = 1.0  # the first wait before trying IMAP or the database again, doubled after each failure
 RECONNECT_MAX = 300.0  # ... up to this
@@ -34,7 +37,8 @@ class Daemon:
         self.notifier = notifier or Notifier()
         self._stop = threading.Event()
         self._wake_outbox = threading.Event()
-        self._heartbeats = {"mail": time.monotonic(), "outbox": time.monotonic()}
+        self._wake_timers = threading.Event()
+        self._heartbeats = {"mail": time.monotonic(), "outbox": time.monotonic(), "timers": time.monotonic()}
         self._failures: list[BaseException] = []
         self._mail_failures = 0  # IMAP or database failures of the mail loop since it last caught up
 
@@ -44,13 +48,15 @@ class Daemon:
             self.notifier.notify("STOPPING=1")
         self._stop.set()
         self._wake_outbox.set()
+        self._wake_timers.set()
 
     def run(self) -> None:
         """Until SIGTERM; a loop that fails stops the other and its fault is raised here."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop())
         threads = [threading.Thread(target=self._guarded, args=(name, loop), name=f"maild-{name}")
-                   for name, loop in (("mail", self._mail_loop), ("outbox", self._outbox_loop))]
+                   for name, loop in (("mail", self._mail_loop), ("timers", self._timers_loop),
+                                      ("outbox", self._outbox_loop))]
         for thread in threads:
             thread.start()
         self.notifier.notify("READY=1")
@@ -89,9 +95,11 @@ class Daemon:
         self._heartbeats[loop] = time.monotonic()
 
     def _progress(self, step: str, work: int) -> None:
-        self._beat("outbox" if step == "flush" else "mail")
-        if step == "process":
+        self._beat({"flush": "outbox", "timers": "timers"}.get(step, "mail"))
+        if step in ("process", "timers"):
             self._wake_outbox.set()
+        if step == "process":
+            self._wake_timers.set()
 
     # -- the mail loop ---------------------------------------------------------------------------
 
@@ -125,6 +133,26 @@ class Daemon:
         while not self._stop.is_set() and time.monotonic() < deadline:
             self._beat("mail")
             self._stop.wait(min(1.0, max(0.0, deadline - time.monotonic())))
+
+    # -- the timers loop -------------------------------------------------------------------------
+
+    def _timers_loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake_timers.clear()
+            sleep = TIMERS_IDLE
+            try:
+                drain((self.app.timers,), self.app.clock.now, self._stop.is_set, self._progress)
+                sleep = self._until_next_timer()
+            except StoreError as exc:
+                log.error("timers: %s", exc)
+            self._beat("timers")
+            self._wake_timers.wait(sleep)
+
+    def _until_next_timer(self) -> float:
+        upcoming = self.app.timers.next_look()
+        if upcoming is None:
+            return TIMERS_IDLE
+        return min(TIMERS_IDLE, max(0.0, (upcoming - self.app.clock.now()).total_seconds()))
 
     # -- the outbox loop -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .layout import space_after, space_before, spaced_source, wrap
 
 LANGUAGES = ("zh", "en")
 KINDS = ("ack", "assigned", "alert", "reply", "customer-reply", "unverified", "command-error", "resolved",
-         "complex")  # the mails maild writes; each has a .txt and an .html template per language
+         "complex", "progress", "reminder", "escalation")  # the mails maild writes; each has a .txt and an .html template per language
 
 
 @dataclass(frozen=True)

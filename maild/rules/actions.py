@@ -28,6 +28,7 @@ class OpenTicket:
     channel: str = "email"  # how the problem reached the helpdesk (T1)
     received_by: str = "maild"  # or the staff member who filed it for the customer (G1)
     judgement: str | None = None  # T1's preliminary judgement when staff wrote one; else the rule's reason
+    quiet: bool = False  # opened without anyone told (old mail, a flood): no timers until it moves
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: Ma
     actions: list[Action] = [
         OpenTicket(facts.received_at.astimezone(policy.zone).date(), customer.key, customer.name, subject,
                    language, request.text, facts.received_at, known.organisation, known.phones, known.description,
-                   continues, request.channel, request.received_by, request.judgement),
+                   continues, request.channel, request.received_by, request.judgement,
+                   screening.reason in QUIET_REASONS),
         AddParticipants(request.people),
         RecordEvent("opened", request.received_by, opened_how(request, continues)),
     ]

@@ -10,6 +10,8 @@ import datetime as dt
 from datetime import datetime, time, timedelta
 from typing import Mapping
 
+from ..config import Config
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 
 
@@ -111,3 +113,9 @@ def _on_duty(roster: Roster, moment: datetime, tell: tuple[Engineer, ...], why: 
 
 def least_loaded(engineers: tuple[Engineer, ...], load: Mapping[str, int]) -> Engineer:
     return min(engineers, key=lambda e: load.get(e.address, 0))  # min keeps the first of equals
+
+
+def roster_from(config: Config) -> Roster:
+    """The [[staff]] and [[rota]] entries as the rules see them."""
+    return Roster(tuple(Engineer(s.address, s.name, frozenset(s.roles), frozenset(s.modules)) for s in config.staff),
+                  tuple(Shift(r.staff, frozenset(r.days), r.date, r.start, r.end) for r in config.rota))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from ..config import working_days_in
+from ..config import SlaConfig, working_days_in
 from .calendar import WorkCalendar
 
 CLOCKS = ("record", "assignment", "first_response", "resolution", "solution")
@@ -129,3 +129,8 @@ def due_at(start: datetime, window: int | str, business_hours: bool, calendar: W
     if business_hours:
         return calendar.add_working_time(start, timedelta(seconds=window))
     return start + timedelta(seconds=window)  # hours are wall-clock: an outage does not wait for Monday
+
+
+def sla_policy_from(sla: SlaConfig) -> SlaPolicy:
+    return SlaPolicy(sla.record, sla.assignment, sla.first_response, sla.resolution, sla.solution,
+                     sla.business_hours, sla.pause_when_waiting)

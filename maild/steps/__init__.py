@@ -11,6 +11,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
+from ..config import HelpdeskConfig
+from ..outgoing.notices import Notice, write_notice
+from ..outgoing.templates import Renderer
+from ..rules.actions import QueueMail
+from ..store import outbox
+
 
 class Step(Protocol):
     name: str
@@ -32,3 +38,20 @@ def drain(steps: Sequence[Step], now: Callable[[], datetime], stopping: Callable
         if sum(done.values()) == before:
             break
     return done
+
+
+def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: int | None, helpdesk: HelpdeskConfig,
+                 renderer: Renderer, now: datetime) -> tuple[bool, Notice]:
+    """A mail a rule queued, written out and put in the outbox once per dedupe key, and shown on
+    its ticket's thread when it goes to the customer; False when that key was queued before.
+    `ticket`: (id, number), None for staff mail about no ticket (a filing refused)."""
+    notice = write_notice(queued, ticket[1] if ticket else None, helpdesk, renderer, now)
+    if not queued.on_thread:
+        return outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                              kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address], now=now,
+                              ticket_id=ticket[0] if ticket else None, inbound_id=inbound_id), notice
+    assert ticket is not None, "a mail on a ticket's thread needs the ticket"
+    return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
+                                    kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
+                                    now=now, ticket_id=ticket[0], subject=notice.subject, text=notice.text,
+                                    rate_key=queued.rate_key, inbound_id=inbound_id), notice

@@ -18,7 +18,6 @@ from typing import Mapping
 
 from ..config import Config
 from ..errors import StoreError, describe_fault
-from ..outgoing.notices import write_notice
 from ..outgoing.templates import Renderer
 from ..parsing import ParsedMail, parse_mail
 from ..rules import actions
@@ -27,13 +26,15 @@ from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.intake import urgency
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
-from ..rules.routing import Engineer, Roster, Shift
+from ..rules.routing import roster_from
+from ..rules.timers import first_look, timer_policy
 from ..rules.tickets import ticket_number
 from ..store import inbound, outbox, tickets
 from ..store.attachments import AttachmentStore
 from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
 from ..store.tickets import TicketRow
+from . import queue_notice
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Process:
         self.renderer = renderer
         self.attachments = attachments
         self.policy = mail_policy(config)
+        self.timers = timer_policy(config)  # when a new ticket's timers are first looked at
         self.total = 0  # mails taken since start, for `maild once` to report
         self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
         self._load: Counter[str] = Counter()  # open tickets per assignee, read once per batch
@@ -209,8 +211,9 @@ class Process:
     def _open(self, action: actions.OpenTicket, now: datetime, triage: tickets.Triage | None) -> TicketRef:
         reserved = tickets.next_ticket(action.day)
         number = ticket_number(action.day, reserved.serial)
+        look = first_look(triage.priority, action.received_at, self.timers) if triage and not action.quiet else None
         ticket_id = tickets.open_ticket(number, action.customer, action.customer_name, action.subject,
-                                        action.language, now, reserved.id, triage, action.linked_to)
+                                        action.language, now, reserved.id, triage, action.linked_to, look)
         if triage and triage.assignee:
             self._load[triage.assignee] += 1
         tickets.record_intake(ticket_id, action.customer, action.customer_name, action.subject,
@@ -234,18 +237,10 @@ class Process:
     def _queue(self, ticket: TicketRef | None, queued: actions.QueueMail, inbound_id: int, now: datetime) -> bool:
         """Queue the mail once per dedupe key, and show it on the ticket's thread; False when
         that key was queued before. Staff mail may be about no ticket (a filing refused)."""
-        helpdesk = self.config.helpdesk
-        notice = write_notice(queued, ticket.number if ticket else None, helpdesk, self.renderer, now)
-        if not queued.on_thread:
-            return outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
-                                  kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
-                                  now=now, ticket_id=ticket.id if ticket else None, inbound_id=inbound_id)
-        assert ticket is not None, "a mail on a ticket's thread needs the ticket"
-        fresh = outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
-                                         kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
-                                         now=now, ticket_id=ticket.id, subject=notice.subject, text=notice.text,
-                                         rate_key=queued.rate_key, inbound_id=inbound_id)
+        fresh, notice = queue_notice(queued, (ticket.id, ticket.number) if ticket else None, inbound_id,
+                                     self.config.helpdesk, self.renderer, now)
         for attachment in queued.attachments if fresh else ():  # an engineer's files, listed with what was sent
+            assert ticket is not None
             path = self.attachments.save(ticket.number, attachment.filename, attachment.payload)
             tickets.attach_to_sent(notice.message_id, attachment.filename, attachment.content_type,
                                    len(attachment.payload), path)
@@ -256,7 +251,7 @@ def mail_policy(config: Config) -> MailPolicy:
     helpdesk = config.helpdesk
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
-                      config.sla.first_response, classify_policy(config), roster(config), customer_tiers(config),
+                      config.sla.first_response, classify_policy(config), roster_from(config), customer_tiers(config),
                       customer_directory(config), config.workflow.authserv_id, config.workflow.reopen_within)
 
 
@@ -266,11 +261,6 @@ def classify_policy(config: Config) -> ClassifyPolicy:
     shipped = BUILTIN if config.classify.builtin_rules else ()
     modules = {module.name: tuple(keyword.lower() for keyword in module.keywords) for module in config.modules}
     return ClassifyPolicy(own + shipped, modules, config.classify.default_priority, config.classify.default_type)
-
-
-def roster(config: Config) -> Roster:
-    return Roster(tuple(Engineer(s.address, s.name, frozenset(s.roles), frozenset(s.modules)) for s in config.staff),
-                  tuple(Shift(r.staff, frozenset(r.days), r.date, r.start, r.end) for r in config.rota))
 
 
 def customer_tiers(config: Config) -> dict[str, str]:

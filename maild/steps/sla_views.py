@@ -7,19 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Config
-from ..rules.calendar import WorkCalendar, calendar_from
-from ..rules.sla import SlaPolicy, Step, TicketTimes, clocks
+from ..rules.calendar import calendar_from
+from ..rules.sla import Step, TicketTimes, clocks, sla_policy_from
 from ..store import queries
-
-
-def sla_policy(config: Config) -> SlaPolicy:
-    sla = config.sla
-    return SlaPolicy(sla.record, sla.assignment, sla.first_response, sla.resolution, sla.solution,
-                     sla.business_hours, sla.pause_when_waiting)
-
-
-def work_calendar(config: Config) -> WorkCalendar:
-    return calendar_from(config.calendar, config.helpdesk.zone)
 
 
 def ticket_sla(ticket: dict[str, Any], config: Config, now: datetime) -> dict[str, dict[str, str | None]]:
@@ -31,7 +21,7 @@ def ticket_sla(ticket: dict[str, Any], config: Config, now: datetime) -> dict[st
     zone = config.helpdesk.zone
     return {name: {"due": clock.due.astimezone(zone).isoformat(),
                    "done": clock.done.astimezone(zone).isoformat() if clock.done else None, "state": clock.state}
-            for name, clock in clocks(times, now, sla_policy(config), work_calendar(config)).items()}
+            for name, clock in clocks(times, now, sla_policy_from(config.sla), calendar_from(config.calendar, config.helpdesk.zone)).items()}
 
 
 DUE_SOON = timedelta(hours=1)
@@ -40,7 +30,8 @@ DUE_SOON = timedelta(hours=1)
 def overdue(config: Config, now: datetime) -> dict[str, list[dict[str, str]]]:
     """The unfinished tickets with a clock breached or due within the hour, by number: each such
     clock's name, due time and state."""
-    policy, calendar, zone = sla_policy(config), work_calendar(config), config.helpdesk.zone
+    policy, calendar = sla_policy_from(config.sla), calendar_from(config.calendar, config.helpdesk.zone)
+    zone = config.helpdesk.zone
     found: dict[str, list[dict[str, str]]] = {}
     for number, ticket in queries.unfinished_ticket_times().items():
         times = ticket_times(ticket)

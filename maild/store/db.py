@@ -66,7 +66,7 @@ def open_database(url: str, create: bool = True) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
-SCHEMA_VERSION = 11  # raise it with every change to the tables or their indexes in models.py
+SCHEMA_VERSION = 12  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:
@@ -79,8 +79,8 @@ def create_tables(db: Database) -> None:
     with transaction():
         if isinstance(db, PostgresqlDatabase):
             db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        _add_missing_columns(db)  # first: a new index may be on a column added since
         db.create_tables(TABLES, safe=True)
-        _add_missing_columns(db)
         db.execute_sql("DELETE FROM schema_version")
         db.execute_sql(f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION})")
 
@@ -89,7 +89,10 @@ def _add_missing_columns(db: Database) -> None:
     """A store made by an earlier maild gets the columns added since (all of them nullable:
     what they record was not known for the rows already there)."""
     migrator = SchemaMigrator.from_database(db)
+    tables = set(db.get_tables())
     for model in TABLES:
+        if model._meta.table_name not in tables:
+            continue  # a new table: created whole
         present = {column.name for column in db.get_columns(model._meta.table_name)}
         for field in model._meta.sorted_fields:
             if field.column_name not in present:

@@ -91,6 +91,13 @@ class Ticket(BaseModel):
     linked_to = CharField(null=True)  # the earlier ticket this one continues (a reply after reopen_within)
     created_at = UtcDateTimeField(index=True)
     updated_at = UtcDateTimeField()
+    # When the timers step should look at it next: its next timer's due time, or earlier (a mail
+    # moved it: now). None: nothing to look at (finished, or opened quietly: old mail of a first
+    # run, a flood, bulk, until something moves it). Only tickets with timers are in the index.
+    timers_at = UtcDateTimeField(null=True)
+
+
+Ticket.add_index(Ticket.index(Ticket.timers_at, where=Ticket.timers_at.is_null(False)))
 
 
 class TicketSerial(BaseModel):
@@ -220,6 +227,20 @@ class Event(BaseModel):
     feedback = TextField(null=True)  # what the customer said (T2's customer feedback)
 
 
+class Timer(BaseModel):
+    """A time rule that fired on a ticket (G2, G9, G12, G13): the latch, one row per ticket, kind
+    and period, written in the transaction that carried it out, so it fires once."""
+
+    ticket = ForeignKeyField(Ticket, backref="timers", on_delete="CASCADE")
+    kind = CharField()
+    period = CharField()  # tells the firings of one kind apart: "1" for a once-only, the due instant for updates
+    due_at = UtcDateTimeField()
+    fired_at = UtcDateTimeField()
+
+    class Meta:
+        indexes = ((("ticket", "kind", "period"), True),)
+
+
 class SchemaVersion(BaseModel):
     """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
 
@@ -227,4 +248,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
-          StoredAttachment, Event)
+          StoredAttachment, Event, Timer)

@@ -135,11 +135,11 @@ class Triage:
 
 def open_ticket(number: str, customer: str, customer_name: str, subject: str, language: str,
                 now: datetime, ticket_id: int | None = None, triage: Triage | None = None,
-                linked_to: str | None = None) -> int:
+                linked_to: str | None = None, timers_at: datetime | None = None) -> int:
     """Returns the new ticket's id: `ticket_id` when next_ticket drew one. `triage`, when decided
-    with the opening, goes into the same row."""
+    with the opening, goes into the same row. `timers_at`: when its timers are first looked at."""
     values = dict(number=number, status="new", customer=customer, customer_name=customer_name, subject=subject,
-                  language=language, created_at=now, updated_at=now, linked_to=linked_to,
+                  language=language, created_at=now, updated_at=now, linked_to=linked_to, timers_at=timers_at,
                   **(triage.columns() if triage else {}))
     if ticket_id is None:
         return sql.insert(Ticket, **values)
@@ -193,10 +193,12 @@ def attach_to_sent(message_id: str, filename: str, content_type: str, size: int,
 
 def touch_ticket(ticket_id: int, now: datetime, status: str | None) -> None:
     """`status`: the new one, or None to leave it as it is (staff may have changed it meanwhile)."""
+    # It moved: the timers step looks at its timers now (they may have moved with it).
     if status is None:
-        later("UPDATE ticket SET updated_at = ? WHERE id = ?", (utc(now), ticket_id))
+        later("UPDATE ticket SET updated_at = ?, timers_at = ? WHERE id = ?", (utc(now), utc(now), ticket_id))
     else:
-        later("UPDATE ticket SET updated_at = ?, status = ? WHERE id = ?", (utc(now), status, ticket_id))
+        later("UPDATE ticket SET updated_at = ?, status = ?, timers_at = ? WHERE id = ?",
+              (utc(now), status, utc(now), ticket_id))
 
 
 def classify_ticket(ticket_id: int, priority: str, problem_type: str, reason: str, hint: str | None,

@@ -1,0 +1,88 @@
+"""The timers step: the guideline's time rules carried out on time (G2, G9, G12, G13).
+
+One run, one transaction: the tickets due to be looked at (`timers_at` by now: a timer of theirs
+is due, or a mail moved them) are claimed, their timers worked out as they stand
+(rules.timers.schedule), the due ones latched and fired (rules.timers.fire: mails queued, a line
+on the trail), and each ticket told when to be looked at next.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ..config import Config
+from ..outgoing.templates import Renderer
+from ..rules import actions
+from ..rules.sla import Step, TicketTimes
+from ..rules.timers import TicketNow, Timer, TimerPolicy, fire, schedule, timer_policy
+from ..store import tickets, timers
+from ..store.db import transaction
+from ..store.timers import TicketState
+from . import queue_notice
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # tickets scheduled, or timers fired, per run: a transaction of a fraction of a second
+PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail", "status", "eta", "resolved",
+          "reopened", "progress-update")  # the steps of the trail a progress update may name
+
+
+class Timers:
+    name = "timers"
+
+    def __init__(self, config: Config, renderer: Renderer) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.policy = timer_policy(config)
+        self.total = 0  # timers fired since start, for `maild once` to report
+
+    def run(self, now: datetime) -> int:
+        """Returns how many tickets it looked at; 0: none was due."""
+        with transaction():
+            due = timers.tickets_due(now, BATCH)
+            for state in timers.ticket_states(due).values():
+                self._look(state, now)
+        return len(due)
+
+    def next_look(self) -> datetime | None:
+        """When a ticket's timers are next to be looked at (the daemon sleeps until then)."""
+        return timers.next_look()
+
+    def _look(self, state: TicketState, now: datetime) -> None:
+        """Fire the ticket's timers that are due and not fired yet; say when to look next: at its
+        next timer, or at once when one fired (it moved: an update counts the next from itself)."""
+        if not (state.priority and state.received_at):  # not classified: no clock has started
+            timers.look_again(state.id, None)
+            return
+        ticket = ticket_now(state)
+        waiting = waiting_timers(state, now, self.policy)
+        fired = [t for t in waiting if t.due <= now and timers.latch(state.id, t.kind, t.period, t.due, now)]
+        events = []
+        for timer in fired:
+            for action in fire(timer, ticket, now, self.policy):
+                if isinstance(action, actions.QueueMail):
+                    queue_notice(action, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
+                elif isinstance(action, actions.RecordEvent):
+                    events.append((action.kind, action.actor, action.detail, state.status, action.feedback))
+            log.info("ticket %s: %s fired (due %s)", state.number, timer.kind, timer.due.isoformat())
+        if events:
+            tickets.add_events(state.id, now, events)
+        self.total += len(fired)
+        later = [t.due for t in waiting if t.due > now]
+        timers.look_again(state.id, now if fired else min(later, default=None))
+
+
+def waiting_timers(state: TicketState, now: datetime, policy: TimerPolicy) -> list[Timer]:
+    """The ticket's timers that have not fired, as it stands now."""
+    return [t for t in schedule(ticket_now(state), now, policy) if (t.kind, t.period) not in state.fired]
+
+
+def ticket_now(state: TicketState) -> TicketNow:
+    assert state.priority and state.received_at  # the step schedules only classified tickets
+    steps = tuple(Step(at, kind, status) for at, kind, status in state.events)
+    times = TicketTimes(state.received_at, state.priority, state.recorded_at,
+                        state.assigned_at if state.assignee else None, steps)
+    latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
+    return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
+                     state.language, state.subject, state.eta, state.last_customer_message_id, latest)

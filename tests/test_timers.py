@@ -1,0 +1,119 @@
+"""The guideline's time rules run by themselves (G2, G12, G13), end to end through Dovecot and the
+SMTP sink: a P0 ticket nobody answers, nine hours of it at a frozen clock, and the exact mails."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+
+from maild.store.models import Ticket
+
+from .mails import chinese_mail
+from .test_cli import maild
+from .test_daemon import notify_socket, receive_until  # noqa: F401 - notify_socket is a fixture
+from .test_triage import WEDNESDAY_0930, team_app  # noqa: F401 - team_app is a fixture
+
+CUSTOMER, LEAD, SUPERVISOR = "zhangsan@kehu.example.cn", "wang@example.com", "zhoumin@example.com"
+
+
+def sent(sink) -> list[tuple[str, str]]:
+    """(recipient, what) of every mail since the last clear, in order."""
+    found = [(m.message["To"].addresses[0].addr_spec, m.message.get_body(("plain",)).get_content())
+             for m in sink.messages]
+    sink.clear()
+    return [(to, kind_of(text)) for to, text in found]
+
+
+def kind_of(text: str) -> str:
+    for words, kind in (("目前的处理进展", "progress update"), ("Escalation", "escalation"), ("升级通报", "escalation"),
+                        ("Hello", "reminder"), ("您好", "reminder")):
+        if words in text:
+            return kind
+    return text[:40]
+
+
+def at(clock, app, hours: float) -> None:
+    clock.set(WEDNESDAY_0930 + timedelta(hours=hours))
+    app.once()
+
+
+def test_a_p0_nobody_answers_gets_its_reminders_escalations_and_updates_once_each(team_app, dovecot,
+                                                                                   smtp_sink) -> None:
+    app, clock = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"))
+    app.once()
+    assert Ticket.get().priority == "P0" and len(smtp_sink.messages) == 3  # ack, the lead's, the supervisor's
+    smtp_sink.clear()
+    at(clock, app, 1.5)
+    assert sent(smtp_sink) == [(LEAD, "reminder")]  # first response: 75 % of 2 h
+    at(clock, app, 2)
+    assert sent(smtp_sink) == [(SUPERVISOR, "escalation")]  # no first answer in 2 h
+    at(clock, app, 3)
+    assert sent(smtp_sink) == [(LEAD, "reminder")]  # resolution: 75 % of 4 h
+    at(clock, app, 3.75)
+    assert sent(smtp_sink) == [(LEAD, "reminder")]  # an update is due in 15 minutes
+    at(clock, app, 4)
+    assert sorted(sent(smtp_sink)) == [(CUSTOMER, "progress update"), (SUPERVISOR, "escalation")]
+    app.once()
+    assert sent(smtp_sink) == []  # the same instant again: nothing twice
+    at(clock, app, 7.75)
+    assert sent(smtp_sink) == [(LEAD, "reminder")]
+    at(clock, app, 8)
+    assert sent(smtp_sink) == [(CUSTOMER, "progress update")]
+    at(clock, app, 7)
+    assert sent(smtp_sink) == []  # the clock jumped back: nothing
+    at(clock, app, 21)  # down overnight: three updates missed, one sent
+    assert sent(smtp_sink) == [(CUSTOMER, "progress update")]
+
+
+def test_an_answer_in_time_and_a_resolution_stop_the_clocks(team_app, dovecot, smtp_sink) -> None:
+    app, clock = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪", message_id="<q1@kehu.example.cn>"))
+    app.once()
+    number = Ticket.get().number
+    clock.advance(timedelta(hours=1))
+    dovecot.append(chinese_mail(subject=f"[{number}] 跟进", body="正在处理。", sender=LEAD, name="王强"))
+    app.once()
+    clock.advance(timedelta(hours=1))
+    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：已恢复", sender=LEAD,
+                                name="王强"))
+    app.once()
+    smtp_sink.clear()
+    at(clock, app, 12)
+    assert sent(smtp_sink) == []
+
+
+def test_timers_lists_what_comes_next_the_soonest_first(team_app, dovecot, smtp_sink, state_dir) -> None:
+    app, _ = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"))
+    app.once()
+    number = Ticket.get().number
+    listed = json.loads(maild(state_dir / "maild.toml", "--now", "2026-11-25T09:30:00+08:00", "timers", "--json").stdout)
+    assert [(t["ticket"], t["kind"], t["due"][11:16]) for t in listed] == [
+        (number, "first-response-reminder", "11:00"), (number, "first-response-breach", "11:30"),
+        (number, "resolution-warning", "12:30"), (number, "progress-reminder", "13:15"),
+        (number, "progress-update", "13:30"), (number, "resolution-breach", "13:30")]
+
+
+def test_the_daemon_fires_what_is_due_when_it_starts(team_app, dovecot, smtp_sink, state_dir,
+                                                     notify_socket) -> None:
+    app, _ = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"))
+    app.once()
+    smtp_sink.clear()
+    config = state_dir / "maild.toml"
+    env = {**os.environ, "NOTIFY_SOCKET": notify_socket.getsockname()}
+    daemon = subprocess.Popen([sys.executable, "-m", "maild", "-c", str(config), "--now",
+                               "2026-11-25T11:00:00+08:00", "run"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        receive_until(notify_socket, "READY=1")
+        [reminder] = smtp_sink.wait_for(1, timeout=10)
+        assert reminder.message["To"].addresses[0].addr_spec == LEAD
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=15) == 0, daemon.stderr.read().decode()
