@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping
@@ -52,6 +53,7 @@ def as_read(context: Mapping[str, Any], zone: tzinfo, language: str) -> dict[str
 BEIJING_TIME_ZONES = {"Asia/Shanghai", "Asia/Chongqing", "Asia/Chungking", "Asia/Harbin", "PRC"}
 
 
+@functools.lru_cache(maxsize=256)  # a batch's mails share their fetch time and their `now`
 def local_time(value: datetime, zone: tzinfo, language: str) -> str:
     """2026-12-02 03:15 (UTC+08:00); in Chinese 2026-12-02 03:15（北京时间）, or the offset."""
     local = value.astimezone(zone)
@@ -66,6 +68,7 @@ UNITS = {"en": (("day", "days"), ("hour", "hours"), ("minute", "minutes")),
          "zh": (("天", "天"), ("小时", "小时"), ("分钟", "分钟"))}
 
 
+@functools.lru_cache(maxsize=64)  # the same few promised response times in every acknowledgement
 def duration(value: timedelta, language: str) -> str:
     """The largest unit that measures it whole: 2 hours, 3 days, 90 minutes (2 小时, 3 天)."""
     seconds = int(value.total_seconds())
