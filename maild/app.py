@@ -34,24 +34,21 @@ class RoundResult:
     fired: int = 0  # timers
 
 
-def processing(config: Config) -> Process:
-    renderer = renderer_for(config.helpdesk)  # a missing or broken template stops maild at start
-    return Process(config, renderer, AttachmentStore(Path(config.helpdesk.state_dir) / "attachments"))
-
-
-def timing(config: Config) -> Timers:
-    return Timers(config, renderer_for(config.helpdesk))
-
-
 class App:
     def __init__(self, config: Config, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self.db = open_database(config.database.url)
-        self.process = processing(config)
-        self.timers = timing(config)
+        # Loaded once, here: a missing or broken template stops maild at start, and the step
+        # processes forked from this one find every template compiled already.
+        self.renderer = renderer_for(config.helpdesk)
+        self.process = self.processing()
+        self.timers = Timers(config, self.renderer)
         self.flush = Flush(config.smtp)
         workers.tune_garbage_collector()
+
+    def processing(self) -> Process:
+        return Process(self.config, self.renderer, AttachmentStore(Path(self.config.helpdesk.state_dir) / "attachments"))
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)
@@ -75,11 +72,11 @@ class App:
             if progress:
                 stack.callback(progress.stop)
             flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock))
-            # Its round comes when the processing is done: the tickets stand as the mail left them.
-            timed = stack.enter_context(StepProcess(Timers.name, partial(timing, self.config), url, self.clock,
-                                                    wakes=flush))
-            processing_steps = [stack.enter_context(StepProcess(Process.name, partial(processing, self.config), url,
-                                                                self.clock, wakes=flush))
+            # The timers' round comes when the processing is done (the tickets stand as the mail
+            # left them), here: it mostly finds nothing due, which is not worth a process.
+            stack.push(lambda failed, *_: None if failed else self._timers_round(flush))
+            processing_steps = [stack.enter_context(StepProcess(Process.name, self.processing, url, self.clock,
+                                                                wakes=flush))
                                 for _ in range(processors)]
             self.db.connect()
 
@@ -96,7 +93,11 @@ class App:
                     progress.start(lambda: Counts(fetch.passed, fetch.passed + fetch.left,
                                                   sum(p.work_done for p in processing_steps), flush.work_done))
                 drain((fetch,), self.clock.now, progress=stored)
-        return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total, timed.total)
+        return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total, self.timers.total)
+
+    def _timers_round(self, flush: StepProcess) -> None:
+        if drain((self.timers,), self.clock.now)["timers"]:
+            flush.wake()
 
     def close(self) -> None:
         self.flush.close()

@@ -203,12 +203,12 @@ def test_resolve_sends_the_solution_and_keeps_the_report(team_app, dovecot, smtp
 def test_eta_and_notes_show_on_the_ticket(team_app, dovecot, smtp_sink) -> None:
     app, _ = team_app
     ticket, _ = opened(app, dovecot, smtp_sink)
-    dovecot.append(command_mail(ticket, "#eta 2026-11-26 18:00\n#note 等第三方回复"))
+    dovecot.append(command_mail(ticket, "#eta 2026-11-25 18:00\n#note 等第三方回复"))
     app.once()
     shown = queries.ticket_detail(ticket.number)
-    assert shown["eta"] == "2026-11-26T10:00:00+00:00"
+    assert shown["eta"] == "2026-11-25T10:00:00+00:00"
     assert [(n["by"], n["text"]) for n in shown["notes"]] == [(ENGINEER, "等第三方回复")]
-    assert to(smtp_sink, CUSTOMER) == []
+    assert to(smtp_sink, CUSTOMER) == []  # within the resolution deadline: nothing to tell the customer
 
 
 # -- after the resolution ---------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def test_the_progress_table_shows_each_steps_status_expected_completion_and_the_
         team_app, dovecot, smtp_sink) -> None:
     app, _ = team_app
     ticket, notification = opened(app, dovecot, smtp_sink)
-    dovecot.append(outlook_reply(notification, "#eta 2026-11-26 18:00\n张先生，我们正在排查。"))
+    dovecot.append(outlook_reply(notification, "#eta 2026-11-25 18:00\n张先生，我们正在排查。"))
     app.once()
     [answer] = to(smtp_sink, CUSTOMER)
     dovecot.append(chinese_mail(subject="Re: " + answer["Subject"], in_reply_to=answer["Message-ID"],
@@ -277,6 +277,6 @@ def test_the_progress_table_shows_each_steps_status_expected_completion_and_the_
     steps = {p["action"].split(":")[0]: p for p in queries.ticket_detail(ticket.number)["progress"]}
     assert steps["opened"]["status"] == "new"
     assert (steps["engineer-reply"]["status"], steps["engineer-reply"]["eta"]) == ("in-progress",
-                                                                                   "2026-11-26T18:00:00+08:00")
+                                                                                   "2026-11-25T18:00:00+08:00")
     assert (steps["customer-mail"]["feedback"], steps["customer-mail"]["handler"]) == ("好的，等你们消息。", CUSTOMER)
     assert steps["resolved"]["status"] == "resolved" and steps["resolved"]["done_at"] is not None

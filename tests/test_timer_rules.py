@@ -102,3 +102,11 @@ def test_a_new_ticket_is_first_looked_at_no_later_than_its_first_timer() -> None
         first = min(timers(ticket(priority, "new")).values())
         assert first_look(priority, START, POLICY) <= first
     assert first_look("P0", START, POLICY) == at(1.5)
+
+
+def test_an_eta_beyond_the_resolution_deadline_tells_the_customer_at_once() -> None:
+    late = ticket("P0", "in-progress", (1, "eta", "in-progress"), eta=at(30))
+    assert timers(late, at(1))["eta-notice"] == at(1)
+    [mail, _] = fire(Timer("eta-notice", "x", at(1)), late, at(1), POLICY)
+    assert (mail.kind, mail.to.address, mail.context["expected"]) == ("progress", "zhangsan@kehu.example.cn", at(30))
+    assert "eta-notice" not in timers(ticket("P0", "in-progress", (1, "eta", "in-progress"), eta=at(3)), at(1))

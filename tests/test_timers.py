@@ -117,3 +117,16 @@ def test_the_daemon_fires_what_is_due_when_it_starts(team_app, dovecot, smtp_sin
     finally:
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=15) == 0, daemon.stderr.read().decode()
+
+
+def test_an_eta_beyond_the_deadline_reaches_the_customer_in_the_same_run(team_app, dovecot, smtp_sink) -> None:
+    app, _ = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"))
+    app.once()
+    number = Ticket.get().number
+    smtp_sink.clear()
+    dovecot.append(chinese_mail(subject=f"[{number}] 跟进", body="#eta 2026-11-26 18:00", sender=LEAD, name="王强"))
+    app.once()
+    [notice] = [m.message for m in smtp_sink.messages]
+    assert notice["To"].addresses[0].addr_spec == CUSTOMER
+    assert "2026-11-26 18:00" in notice.get_body(("plain",)).get_content()

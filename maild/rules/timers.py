@@ -12,6 +12,8 @@ a due timer does, as actions, from the ticket as it stands when it fires.
   resolution-breach        the supervisors, at its deadline (escalation; the customer gets nothing)
   solution-breach          the supervisors and the rnd and pm staff, 48 h after #complex (G9)
   progress-reminder        the assignee, sla.update_reminder before a progress update is due
+  eta-notice               the customer, at once, when an engineer's #eta lies beyond the
+                           resolution deadline: the progress and the expected time (G9)
   progress-update          the customer, every sla.progress_every for P0/P1 while open (G13),
                            counted from receipt or the last mail an engineer or maild sent them
                            (or the reopening)
@@ -39,7 +41,7 @@ from .sla import FINISHED, Clock, SlaPolicy, TicketTimes, clocks, sla_policy_fro
 ONCE = "1"  # the period of a timer that fires once per ticket
 # What restarts the progress interval: a mail to the customer, or a reopening (resolved, the
 # ticket owed the customer no updates).
-RESTARTS_UPDATES = ("engineer-reply", "resolved", "progress-update", "reopened")
+RESTARTS_UPDATES = ("engineer-reply", "resolved", "progress-update", "eta-notice", "reopened")
 REMINDERS = {"first-response-reminder": "first-response-breach", "resolution-warning": "resolution-breach",
              "progress-reminder": "progress-update"}  # a reminder, and the deadline it reminds of
 
@@ -96,6 +98,9 @@ def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Time
     solution = found.get("solution")
     if solution is not None and solution.done is None:
         timers.append(Timer("solution-breach", ONCE, solution.due))
+    given = next((s.at for s in reversed(ticket.times.steps) if s.kind == "eta"), None)
+    if given is not None and ticket.eta is not None and ticket.eta > resolution.due:
+        timers.append(Timer("eta-notice", given.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"), given))
     every = policy.progress_every.get(ticket.times.priority)
     if every and ticket.status != "waiting":  # waiting on the customer: nothing new to tell them
         last = max([ticket.times.received_at, *(s.at for s in ticket.times.steps if s.kind in RESTARTS_UPDATES)])
@@ -143,7 +148,7 @@ def fire(timer: Timer, ticket: TicketNow, now: datetime, policy: TimerPolicy) ->
                "customer": ticket.customer, "customer_name": ticket.customer_name, "status": ticket.status,
                "assignee": name_of(ticket.assignee, policy.roster), "received_at": ticket.times.received_at}
     subject = f"[{ticket.times.priority}] {ticket.subject}"
-    if timer.kind == "progress-update":
+    if timer.kind in ("progress-update", "eta-notice"):
         if not ticket.customer:
             return [RecordEvent(timer.kind, "maild", "not sent: the ticket has no customer address")]
         expected = ticket.eta or found["resolution"].due
@@ -152,7 +157,7 @@ def fire(timer: Timer, ticket: TicketNow, now: datetime, policy: TimerPolicy) ->
         last = ticket.last_customer_message_id
         return [QueueMail("progress", key, Address(ticket.customer, ticket.customer_name), ticket.language,
                           ticket.subject, update, last, (last,) if last else ()),
-                RecordEvent("progress-update", "maild", f"sent to {ticket.customer}")]
+                RecordEvent(timer.kind, "maild", f"sent to {ticket.customer}")]
     if timer.kind in REMINDERS:
         people = [e for e in (policy.roster.member(ticket.assignee or ""),) if e is not None]
         people = people or list(policy.roster.with_role("supervisor"))  # nobody handles it: the supervisors
