@@ -48,7 +48,8 @@ class App:
         workers.tune_garbage_collector()
 
     def processing(self) -> Process:
-        return Process(self.config, self.renderer, AttachmentStore(Path(self.config.helpdesk.state_dir) / "attachments"))
+        attachments = AttachmentStore(Path(self.config.helpdesk.state_dir) / "attachments")
+        return Process(self.config, self.renderer, attachments)
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)

@@ -74,8 +74,8 @@ def clocks(ticket: TicketTimes, now: datetime, policy: SlaPolicy, calendar: Work
     found["resolution"] = clock(received, policy.resolution[ticket.priority], resolved, pauses, now, policy, calendar)
     complex_at = next((s.at for s in ticket.steps if s.kind == "complex"), None)
     if complex_at is not None:
-        answered = next((s.at for s in ticket.steps if s.at >= complex_at and (s.kind == "eta" or s.status in FINISHED)),
-                        None)
+        answered = next((s.at for s in ticket.steps
+                         if s.at >= complex_at and (s.kind == "eta" or s.status in FINISHED)), None)
         found["solution"] = clock(complex_at, policy.solution, answered, (), now, policy, calendar)
     return found
 
