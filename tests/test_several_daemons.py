@@ -18,6 +18,7 @@ from maild.testing.postgres import scratch_schema
 
 from .mails import customer_mail
 from .test_daemon import receive_until
+from .test_triage import TEAM
 
 
 @pytest.fixture
@@ -74,3 +75,20 @@ def test_when_the_fetching_daemon_dies_another_fetches(shared_store, dovecot, sm
         assert stop(second) == 0
     assert set(acknowledged(smtp_sink)) == {"Alice Smith <early@customer.example>",
                                             "Alice Smith <late@customer.example>"}
+
+
+def test_two_processes_fire_each_due_timer_once(dovecot, smtp_sink, state_dir) -> None:
+    with scratch_schema() as url:
+        config = state_dir / "maild.toml"
+        config.write_text(local_config(dovecot, smtp_sink, url, state_dir, **TEAM), encoding="utf-8")
+        for n in range(20):
+            dovecot.append(customer_mail(subject=f"system down {n}", sender=f"c{n}@customer.example"))
+        opened = subprocess.run([sys.executable, "-m", "maild", "-c", str(config), "--now", "2026-11-25T09:30:00+08:00",
+                                 "once"], capture_output=True, text=True, timeout=120)
+        assert opened.returncode == 0, opened.stderr
+        smtp_sink.clear()
+        later = [sys.executable, "-m", "maild", "-c", str(config), "--now", "2026-11-25T11:00:00+08:00", "once"]
+        both = [subprocess.Popen(later, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(2)]
+        assert [p.wait(timeout=120) for p in both] == [0, 0]
+        reminders = [m.message["To"].addresses[0].addr_spec for m in smtp_sink.messages]
+        assert len(reminders) == 20 and set(reminders) == {"wang@example.com"}  # each P0's first-response reminder
