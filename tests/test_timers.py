@@ -10,6 +10,9 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from maild.app import App
+from maild.clock import FrozenClock
+from maild.config import load_config
 from maild.store.models import Ticket
 
 from .mails import chinese_mail
@@ -130,3 +133,18 @@ def test_an_eta_beyond_the_deadline_reaches_the_customer_in_the_same_run(team_ap
     [notice] = [m.message for m in smtp_sink.messages]
     assert notice["To"].addresses[0].addr_spec == CUSTOMER
     assert "2026-11-26 18:00" in notice.get_body(("plain",)).get_content()
+
+
+def test_a_restart_between_two_passes_loses_and_repeats_nothing(team_app, dovecot, smtp_sink, state_dir) -> None:
+    app, clock = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"))
+    app.once()
+    at(clock, app, 1.5)
+    app.close()  # maild stops; a new one starts on the same store
+    again = App(load_config(state_dir / "maild.toml"), FrozenClock(WEDNESDAY_0930 + timedelta(hours=2)))
+    try:
+        smtp_sink.clear()
+        again.once()
+        assert sent(smtp_sink) == [(SUPERVISOR, "escalation")]  # the 1.5 h reminder is not sent again
+    finally:
+        again.close()
