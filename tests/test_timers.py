@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from maild.app import App
 from maild.clock import FrozenClock
@@ -148,3 +148,11 @@ def test_a_restart_between_two_passes_loses_and_repeats_nothing(team_app, doveco
         assert sent(smtp_sink) == [(SUPERVISOR, "escalation")]  # the 1.5 h reminder is not sent again
     finally:
         again.close()
+
+
+def test_old_mail_of_a_first_run_runs_no_timers(team_app, dovecot, smtp_sink) -> None:
+    app, clock = team_app
+    dovecot.append(chinese_mail(subject="系统瘫痪"), received_at=datetime(2019, 5, 1, tzinfo=timezone.utc))
+    app.once()
+    at(clock, app, 9)
+    assert smtp_sink.messages == []  # nobody was told of it, and no clock of it reminds anyone

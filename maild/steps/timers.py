@@ -23,7 +23,7 @@ from . import queue_notice
 
 log = logging.getLogger(__name__)
 
-BATCH = 200  # tickets scheduled, or timers fired, per run: a transaction of a fraction of a second
+BATCH = 200  # tickets looked at per run: a transaction of a fraction of a second
 PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail", "status", "eta", "resolved",
           "reopened", "progress-update")  # the steps of the trail a progress update may name
 
