@@ -188,7 +188,7 @@ def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
     rows = queries.list_tickets(args.status, args.priority, args.assignee)
     if args.overdue:
-        from .steps.sla_views import overdue
+        from .steps.timers_views import overdue
 
         late = overdue(config, clock_for(config, args).now())
         rows = [{**row, "overdue": late[row["number"]]} for row in rows if row["number"] in late]
@@ -202,13 +202,13 @@ def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_show(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
-    from .steps.sla_views import ticket_sla
+    from .steps.timers_views import ticket_sla
 
     ticket = queries.ticket_detail(args.number.upper())
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    ticket["sla"] = ticket_sla(ticket, config, clock_for(config, args).now())
+    ticket["sla"] = ticket_sla(ticket["number"], config, clock_for(config, args).now())
     emit(ticket, args.json, lambda t: formats.ticket(t, config.helpdesk.zone))
     return 0
 

@@ -33,6 +33,10 @@ def ticket(priority: str = "P0", status: str = "in-progress", *steps: tuple[floa
                      trail[-1].kind)
 
 
+def fired(timer: Timer, t: TicketNow, now: datetime) -> list:
+    return fire(timer, t, schedule(t, now, POLICY), now, POLICY)
+
+
 def timers(t: TicketNow, now: datetime = START) -> dict[str, datetime]:
     return {timer.kind: timer.due for timer in schedule(t, now, POLICY)}
 
@@ -65,7 +69,7 @@ def test_complex_starts_the_solution_deadline() -> None:
 
 def test_a_progress_update_tells_the_customer_status_handler_and_expected_completion() -> None:
     t = ticket("P0", "in-progress", (1, "engineer-reply", "in-progress"), eta=at(6))
-    mail, event = fire(Timer("progress-update", "x", at(5)), t, at(5), POLICY)
+    mail, event = fired(Timer("progress-update", "x", at(5)), t, at(5))
     assert isinstance(mail, QueueMail) and (mail.kind, mail.to.address, mail.language) == (
         "progress", "zhangsan@kehu.example.cn", "zh")
     assert mail.context["handler"] == "王强" and mail.context["expected"] == at(6)
@@ -74,26 +78,26 @@ def test_a_progress_update_tells_the_customer_status_handler_and_expected_comple
 
 
 def test_a_breach_escalates_to_the_supervisors_and_never_to_the_customer() -> None:
-    done = fire(Timer("resolution-breach", "1", at(4)), ticket(), at(4), POLICY)
+    done = fired(Timer("resolution-breach", "1", at(4)), ticket(), at(4))
     assert [(a.kind, a.to.address) for a in done if isinstance(a, QueueMail)] == [("escalation", "zhoumin@example.com")]
 
 
 def test_a_solution_breach_tells_rnd_too() -> None:
     t = ticket("P1", "in-progress", (1, "complex", "in-progress"))
-    done = fire(Timer("solution-breach", "1", at(49)), t, at(49), POLICY)
+    done = fired(Timer("solution-breach", "1", at(49)), t, at(49))
     assert sorted(a.to.address for a in done if isinstance(a, QueueMail)) == ["qian@example.com",
                                                                              "zhoumin@example.com"]
 
 
 def test_a_reminder_goes_to_the_assignee_and_is_keyed_by_its_timer() -> None:
-    [mail, _] = fire(Timer("first-response-reminder", "1", at(1.5)), ticket(status="new"), at(1.5), POLICY)
+    [mail, _] = fired(Timer("first-response-reminder", "1", at(1.5)), ticket(status="new"), at(1.5))
     assert (mail.kind, mail.to.address, mail.dedupe_key) == (
         "reminder", "wang@example.com", "timer:TS20261125001:first-response-reminder:1:wang@example.com")
     assert mail.context["due"] == at(2)
 
 
 def test_a_reminder_whose_deadline_is_due_too_sends_nothing() -> None:
-    [event] = fire(Timer("first-response-reminder", "1", at(1.5)), ticket(status="new"), at(3), POLICY)
+    [event] = fired(Timer("first-response-reminder", "1", at(1.5)), ticket(status="new"), at(3))
     assert event == RecordEvent("first-response-reminder", "maild", "not sent: its deadline is due as well")
 
 
@@ -107,6 +111,6 @@ def test_a_new_ticket_is_first_looked_at_no_later_than_its_first_timer() -> None
 def test_an_eta_beyond_the_resolution_deadline_tells_the_customer_at_once() -> None:
     late = ticket("P0", "in-progress", (1, "eta", "in-progress"), eta=at(30))
     assert timers(late, at(1))["eta-notice"] == at(1)
-    [mail, _] = fire(Timer("eta-notice", "x", at(1)), late, at(1), POLICY)
+    [mail, _] = fired(Timer("eta-notice", "x", at(1)), late, at(1))
     assert (mail.kind, mail.to.address, mail.context["expected"]) == ("progress", "zhangsan@kehu.example.cn", at(30))
     assert "eta-notice" not in timers(ticket("P0", "in-progress", (1, "eta", "in-progress"), eta=at(3)), at(1))

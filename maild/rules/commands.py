@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from email.utils import parseaddr
 
+from .screen import MAILBOX
+
 STATUSES = ("in-progress", "waiting", "resolved", "closed")
 PRIORITIES = ("P0", "P1", "P2", "P3")
 
@@ -48,7 +50,6 @@ HELP = "\n".join((  # one command a line, as the mails to engineers list them
 
 _HASHED = re.compile(r"^\s*[#＃]\s*([^\s:：]+)\s*[:：]?\s*(.*?)\s*$")
 _NAMED = re.compile(r"^\s*([^\s:：#＃]+)\s*[:：]\s*(.*?)\s*$")
-_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _REPORT_LINE = re.compile(r"^\s*([^:：]{1,20}?)\s*[:：]\s*(.*?)\s*$")
 
 
@@ -181,7 +182,7 @@ def _value(command: Command, staff: tuple[Staff, ...], zone: tzinfo, now: dateti
             return eta.isoformat(), ""
         case "customer":
             name, address = parseaddr(value)
-            if not _ADDRESS.fullmatch(address):
+            if not MAILBOX.fullmatch(address):  # one an acknowledgement can go to
                 return "", f"#customer {value}: expected the customer's mail address (张三 <zhangsan@example.com>)"
             return (f"{name} <{address}>" if name else address), ""
         case "channel":

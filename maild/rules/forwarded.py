@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from ..parsing import Address, ParsedMail, parse_mail
+from .screen import MAILBOX
 
 # A forward says so first in its subject, whatever the client.
 FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|fw|wg|转发|轉寄|转寄|轉發)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]", re.IGNORECASE)
@@ -27,7 +28,6 @@ _FROM = {"from", "发件人", "寄件者"}
 _SUBJECT = {"subject", "主题", "主旨"}
 # The line a client writes over the header block: dashes or underscores around words, or Apple's.
 _MARKER = re.compile(r"^\s*(?:[-_]{3,}.*|.*[-_]{3,}|begin forwarded message:)\s*$", re.IGNORECASE)
-_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _NAME_NOISE = re.compile(r"""[<\[(].*|["'“”;；]|mailto:""", re.IGNORECASE)
 
 
@@ -63,7 +63,7 @@ def inline_original(text: str) -> Original | None:
             fields.setdefault(found.group(1).lower(), found.group(2))
             j += 1
         sender = next((fields[k] for k in fields if k in _FROM), None)
-        if sender is not None and (address := _ADDRESS.search(sender)):
+        if sender is not None and (address := MAILBOX.search(sender)):
             name = _NAME_NOISE.sub("", sender).strip() if not sender.strip().startswith(address.group()) else ""
             subject = next((fields[k] for k in fields if k in _SUBJECT), "")
             above = "\n".join(line for line in lines[:i] if not _MARKER.match(line)).strip()

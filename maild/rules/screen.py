@@ -14,7 +14,8 @@ from ..parsing import Address, ParsedMail
 
 BULK_PRECEDENCE = {"bulk", "junk", "list"}
 # RFC 5321 §4.1.2 Mailbox, dot-atom form and ASCII only: what any SMTP server accepts in RCPT TO.
-ANSWERABLE = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+MAILBOX = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+ANSWERABLE = re.compile(f"^{MAILBOX.pattern}$")
 DAEMON_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|noreply-dsn|mail\.delivery\.system)@",
                             re.I)
 # Subjects that MTAs and vacation responders put first; a person forwarding one writes "Fwd:" before it.

@@ -100,15 +100,19 @@ def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Time
         timers.append(Timer("solution-breach", ONCE, solution.due))
     given = next((s.at for s in reversed(ticket.times.steps) if s.kind == "eta"), None)
     if given is not None and ticket.eta is not None and ticket.eta > resolution.due:
-        timers.append(Timer("eta-notice", given.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ"), given))
+        timers.append(Timer("eta-notice", period_at(given), given))
     every = policy.progress_every.get(ticket.times.priority)
     if every and ticket.status != "waiting":  # waiting on the customer: nothing new to tell them
         last = max([ticket.times.received_at, *(s.at for s in ticket.times.steps if s.kind in RESTARTS_UPDATES)])
         due = last + timedelta(seconds=every)
-        period = due.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        timers += [Timer("progress-reminder", period, due - timedelta(seconds=policy.update_reminder)),
-                   Timer("progress-update", period, due)]
+        timers += [Timer("progress-reminder", period_at(due), due - timedelta(seconds=policy.update_reminder)),
+                   Timer("progress-update", period_at(due), due)]
     return timers
+
+
+def period_at(moment: datetime) -> str:
+    """The period of a timer that may fire again later: the instant it belongs to, in UTC."""
+    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 def first_look(priority: str, received_at: datetime, policy: TimerPolicy) -> datetime:
@@ -137,21 +141,22 @@ def share(clock: Clock, part: float) -> datetime:
     return clock.start + (clock.due - clock.start) * part
 
 
-def fire(timer: Timer, ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Action]:
-    """What a due timer does. Every mail is keyed by the timer, so a firing queues it once."""
-    deadline = REMINDERS.get(timer.kind)
-    if deadline and any(t.kind == deadline and t.due <= now for t in schedule(ticket, now, policy)):
+def fire(timer: Timer, ticket: TicketNow, scheduled: list[Timer], now: datetime, policy: TimerPolicy) -> list[Action]:
+    """What a due timer does; `scheduled`: the ticket's timers as `schedule` gives them now. Every
+    mail is keyed by the timer, so a firing queues it once."""
+    deadlines = {t.kind: t.due for t in scheduled}
+    deadline = deadlines.get(REMINDERS.get(timer.kind, timer.kind), timer.due)  # what it reminds of, or itself
+    if timer.kind in REMINDERS and deadline <= now:
         return [RecordEvent(timer.kind, "maild", "not sent: its deadline is due as well")]
     key = f"timer:{ticket.number}:{timer.kind}:{timer.period}"
-    found = clocks(ticket.times, now, policy.sla, policy.calendar)
-    context = {"what": timer.kind, "due": deadline_of(timer, ticket, now, policy), "priority": ticket.times.priority,
+    context = {"what": timer.kind, "due": deadline, "priority": ticket.times.priority,
                "customer": ticket.customer, "customer_name": ticket.customer_name, "status": ticket.status,
                "assignee": name_of(ticket.assignee, policy.roster), "received_at": ticket.times.received_at}
     subject = f"[{ticket.times.priority}] {ticket.subject}"
     if timer.kind in ("progress-update", "eta-notice"):
         if not ticket.customer:
             return [RecordEvent(timer.kind, "maild", "not sent: the ticket has no customer address")]
-        expected = ticket.eta or found["resolution"].due
+        expected = ticket.eta or deadlines["resolution-breach"]  # open and not waiting: that clock runs
         update = {"status": ticket.status, "handler": name_of(ticket.assignee, policy.roster),
                   "action": ticket.latest_action, "expected": expected, "customer_name": ticket.customer_name}
         last = ticket.last_customer_message_id
@@ -171,12 +176,6 @@ def fire(timer: Timer, ticket: TicketNow, now: datetime, policy: TimerPolicy) ->
                        context, on_thread=False) for e in people]
     told = ", ".join(e.address for e in people) or "nobody (no staff with that role)"
     return [*mails, RecordEvent(timer.kind, "maild", f"told {told}")]
-
-
-def deadline_of(timer: Timer, ticket: TicketNow, now: datetime, policy: TimerPolicy) -> datetime:
-    """The deadline a reminder or an escalation is about."""
-    deadline = REMINDERS.get(timer.kind, timer.kind)
-    return next((t.due for t in schedule(ticket, now, policy) if t.kind == deadline), timer.due)
 
 
 def name_of(address: str | None, roster: Roster) -> str:

@@ -15,7 +15,7 @@ from ..config import Config
 from ..outgoing.templates import Renderer
 from ..rules import actions
 from ..rules.sla import Step, TicketTimes
-from ..rules.timers import TicketNow, Timer, TimerPolicy, fire, schedule, timer_policy
+from ..rules.timers import TicketNow, fire, schedule, timer_policy
 from ..store import tickets, timers
 from ..store.db import transaction
 from ..store.timers import TicketState
@@ -52,15 +52,16 @@ class Timers:
     def _look(self, state: TicketState, now: datetime) -> None:
         """Fire the ticket's timers that are due and not fired yet; say when to look next: at its
         next timer, or at once when one fired (it moved: an update counts the next from itself)."""
-        if not (state.priority and state.received_at):  # not classified: no clock has started
+        if not clocks_started(state):
             timers.look_again(state.id, None)
             return
         ticket = ticket_now(state)
-        waiting = waiting_timers(state, now, self.policy)
+        scheduled = schedule(ticket, now, self.policy)
+        waiting = [t for t in scheduled if (t.kind, t.period) not in state.fired]
         fired = [t for t in waiting if t.due <= now and timers.latch(state.id, t.kind, t.period, t.due, now)]
         events = []
         for timer in fired:
-            for action in fire(timer, ticket, now, self.policy):
+            for action in fire(timer, ticket, scheduled, now, self.policy):
                 if isinstance(action, actions.QueueMail):
                     queue_notice(action, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
                 elif isinstance(action, actions.RecordEvent):
@@ -73,11 +74,6 @@ class Timers:
         timers.look_again(state.id, now if fired else min(later, default=None))
 
 
-def waiting_timers(state: TicketState, now: datetime, policy: TimerPolicy) -> list[Timer]:
-    """The ticket's timers that have not fired, as it stands now."""
-    return [t for t in schedule(ticket_now(state), now, policy) if (t.kind, t.period) not in state.fired]
-
-
 def ticket_now(state: TicketState) -> TicketNow:
     assert state.priority and state.received_at  # the step schedules only classified tickets
     steps = tuple(Step(at, kind, status) for at, kind, status in state.events)
@@ -86,3 +82,8 @@ def ticket_now(state: TicketState) -> TicketNow:
     latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
     return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
                      state.language, state.subject, state.eta, state.last_customer_message_id, latest)
+
+
+def clocks_started(state: TicketState) -> bool:
+    """A ticket's clocks start when it is classified."""
+    return bool(state.priority and state.received_at)

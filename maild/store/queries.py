@@ -31,26 +31,6 @@ def list_tickets(status: str | None = None, priority: str | None = None,
              "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at)} for t in query]
 
 
-FINISHED = ("resolved", "closed")
-
-
-def unfinished_ticket_times() -> dict[str, dict[str, Any]]:
-    """What the clocks of every ticket not resolved or closed read, by number, in the shape of
-    `ticket_detail` (priority, received_at, assigned_at, assignee, intake.recorded_at, events):
-    two queries however many there are."""
-    found = (Ticket.select(Ticket.id, Ticket.number, Ticket.priority, Ticket.assigned_at, Ticket.assignee,
-                           Intake.received_at, Intake.recorded_at)
-             .join(Intake, JOIN.LEFT_OUTER).where(Ticket.status.not_in(FINISHED)).order_by(Ticket.id).objects())
-    times = {t.id: {"number": t.number, "priority": t.priority, "assigned_at": _iso(t.assigned_at),
-                    "assignee": t.assignee, "received_at": _iso(t.received_at),
-                    "intake": {"recorded_at": _iso(t.recorded_at)}, "events": []} for t in found}
-    events = (Event.select(Event.ticket, Event.at, Event.kind, Event.status).join(Ticket)
-              .where(Ticket.status.not_in(FINISHED)).order_by(Event.id).tuples())
-    for ticket_id, at, kind, status in events:
-        times[ticket_id]["events"].append({"at": _iso(at), "kind": kind, "status": status})
-    return {row["number"]: row for row in times.values()}
-
-
 def ticket_detail(number: str) -> dict[str, Any] | None:
     ticket = Ticket.get_or_none(Ticket.number == number)
     if ticket is None:

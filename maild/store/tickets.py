@@ -56,11 +56,16 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
         for ticket_id, address in rows("SELECT ticket_id, address FROM participant "
                                        f"WHERE ticket_id IN ({marks(len(ids))})", ids):
             people[ticket_id].add(address)
-        latest = dict(rows("SELECT ticket_id, message_id FROM article WHERE id IN (SELECT MAX(id) FROM article "
-                           f"WHERE ticket_id IN ({marks(len(ids))}) AND direction = 'in' AND message_id IS NOT NULL "
-                           "GROUP BY ticket_id)", ids))
+        latest = last_customer_message_ids(ids)
     return {row[1]: TicketRow(row[0], row[1], row[2], frozenset(people[row[0]]), *row[3:9], latest.get(row[0]),
                               aware(row[9])) for row in found}
+
+
+def last_customer_message_ids(ticket_ids: list[int]) -> dict[int, str]:
+    """Each ticket's latest incoming Message-ID: what an answer to its customer threads on."""
+    return dict(rows("SELECT ticket_id, message_id FROM article WHERE id IN (SELECT MAX(id) FROM article "
+                     f"WHERE ticket_id IN ({marks(len(ticket_ids))}) AND direction = 'in' AND message_id IS NOT NULL "
+                     "GROUP BY ticket_id)", ticket_ids))
 
 
 # -- writes -----------------------------------------------------------------------------------

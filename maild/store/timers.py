@@ -14,6 +14,7 @@ from datetime import datetime
 
 from .db import is_postgresql
 from .sql import aware, later, marks, rows, run, utc
+from .tickets import last_customer_message_ids
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,28 @@ def upcoming(limit: int) -> list[int]:
                                              "ORDER BY timers_at, id LIMIT ?", (limit,))]
 
 
+def unfinished() -> list[int]:
+    """Every ticket not resolved or closed (for `maild tickets --overdue`)."""
+    return [ticket_id for ticket_id, in rows("SELECT id FROM ticket WHERE status NOT IN ('resolved', 'closed') "
+                                             "ORDER BY id")]
+
+
+def numbered(number: str) -> list[int]:
+    return [ticket_id for ticket_id, in rows("SELECT id FROM ticket WHERE number = ?", (number,))]
+
+
+STATES_AT_ONCE = 500  # tickets per IN list: SQLite takes no more than 32,766 values in a statement
+
+
 def ticket_states(ids: list[int]) -> dict[int, TicketState]:
-    """Four queries for any number of tickets."""
+    """Four queries per STATES_AT_ONCE tickets."""
+    found: dict[int, TicketState] = {}
+    for start in range(0, len(ids), STATES_AT_ONCE):
+        found.update(_states(ids[start:start + STATES_AT_ONCE]))
+    return found
+
+
+def _states(ids: list[int]) -> dict[int, TicketState]:
     if not ids:
         return {}
     found = rows("SELECT t.id, t.number, t.status, t.priority, t.assignee, t.assigned_at, t.customer, t.customer_name, "
@@ -67,9 +88,7 @@ def ticket_states(ids: list[int]) -> dict[int, TicketState]:
     for ticket_id, kind, period in rows(f"SELECT ticket_id, kind, period FROM timer WHERE ticket_id IN "
                                         f"({marks(len(ids))})", ids):
         fired[ticket_id].add((kind, period))
-    latest = dict(rows("SELECT ticket_id, message_id FROM article WHERE id IN (SELECT MAX(id) FROM article "
-                       f"WHERE ticket_id IN ({marks(len(ids))}) AND direction = 'in' AND message_id IS NOT NULL "
-                       "GROUP BY ticket_id)", ids))
+    latest = last_customer_message_ids(ids)
     return {row[0]: TicketState(*row[:5], aware(row[5]), *row[6:10], aware(row[10]), aware(row[11]), aware(row[12]),
                                 latest.get(row[0]), tuple(events[row[0]]), frozenset(fired[row[0]]))
             for row in found}
