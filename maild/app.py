@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 from . import workers
 from .adapters.imap import ImapMailbox
@@ -18,6 +19,7 @@ from .steps import drain
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
 from .steps.process import Process
+from .steps.survey import SurveyDesk, SurveyLinks
 from .steps.timers import Timers
 from .store.attachments import AttachmentStore
 from .store.db import is_postgresql, open_database
@@ -43,13 +45,18 @@ class App:
         # processes forked from this one find every template compiled already.
         self.renderer = renderer_for(config.helpdesk)
         self.process = self.processing()
-        self.timers = Timers(config, self.renderer)
+        self.survey_links = SurveyLinks(config)
+        self.timers = Timers(config, self.renderer, self.survey_links.links)
         self.flush = Flush(config.smtp)
         workers.tune_garbage_collector()
 
     def processing(self) -> Process:
         attachments = AttachmentStore(Path(self.config.helpdesk.state_dir) / "attachments")
         return Process(self.config, self.renderer, attachments)
+
+    def survey_desk(self, queued: Callable[[], None] = lambda: None) -> SurveyDesk:
+        """What the survey endpoint answers; `queued`: called when an answer queued mail."""
+        return SurveyDesk(self.config, self.renderer, self.survey_links, queued)
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)

@@ -56,7 +56,9 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--offline", action="store_true",
                        help="only the file and the templates (for a pre-start check before the network is up)")
     sub.add_parser("once", help="fetch every new mail, process it, send what is due, exit")
-    sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM")
+    sub.add_parser("run", help="the daemon: IMAP IDLE (or polling) until SIGTERM; with survey.listen, the "
+                              "survey endpoint too")
+    sub.add_parser("serve", help="the survey endpoint alone (survey.listen), until SIGTERM")
     tickets = sub.add_parser("tickets", help="one line per ticket")
     tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
     tickets.add_argument("--priority", choices=PRIORITIES, help="only tickets of this priority")
@@ -114,7 +116,7 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
 
     from .adapters.imap import probe as imap_probe
     from .adapters.smtp import probe as smtp_probe
-    from .outgoing.templates import KINDS, renderer_for
+    from .outgoing.templates import KINDS, PAGES, renderer_for
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
@@ -122,7 +124,7 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
         print(f"now: {clock_for(config, args).now().isoformat()} (--now), not the system clock")
     print(f"workflow: [[staff]] {len(config.staff)}, [[module]] {len(config.modules)}, [[rota]] {len(config.rota)}, "
           f"[[rule]] {len(config.rules)}, [[customer]] {len(config.customers)} entries")
-    checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS))]
+    checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS, PAGES))]
     if not args.offline:
         checks += [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
                    ("smtp", lambda: asyncio.run(smtp_probe(config.smtp)))]
@@ -169,6 +171,27 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     app = App(config, clock_for(config, args))
     try:
         Daemon(app).run()
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_serve(config: Config, args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .app import App
+    from .web import serve
+
+    if config.survey.listen is None:
+        print("maild: survey.listen is not set: there is no survey endpoint to serve", file=sys.stderr)
+        return 2
+    app = App(config, clock_for(config, args))
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        serve(app.survey_desk(), config.survey, app.clock.now, stop)
     finally:
         app.close()
     return 0
@@ -300,7 +323,7 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
-    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "tickets": cmd_tickets,
+    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "tickets": cmd_tickets,
     "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
     "requeue": cmd_requeue, "outbox": cmd_outbox,
     "status": cmd_status, "timers": cmd_timers,

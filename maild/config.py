@@ -223,6 +223,22 @@ class WorkflowConfig:
 
 
 @dataclass(frozen=True)
+class SurveyConfig:
+    after: int = 7200  # seconds after resolution; never later than 1 working day after it (G15)
+    resend_after_days: int = 30  # no second survey to a customer surveyed within this many days
+    listen: str | None = None  # "HOST:PORT" of the survey web endpoint; unset: no links, answers by reply only
+    public_url: str | None = None  # how customers reach `listen` (a reverse proxy): the links start with it
+    secret_file: str | None = None  # the key that signs the links; unset: <state_dir>/survey_secret, made once
+    token_ttl: int = 1209600  # seconds a link stays valid
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """`listen` as (host, port); "[::1]:8025" for IPv6."""
+        host, _, port = (self.listen or "").rpartition(":")
+        return host.strip("[]"), int(port)
+
+
+@dataclass(frozen=True)
 class Config:
     imap: ImapConfig
     smtp: SmtpConfig
@@ -239,6 +255,7 @@ class Config:
     customers: tuple[Customer, ...] = ()
     classify: ClassifyConfig = ClassifyConfig()
     workflow: WorkflowConfig = WorkflowConfig()
+    survey: SurveyConfig = SurveyConfig()
     source: str = ""
 
     @property
@@ -264,6 +281,7 @@ SECTIONS: dict[str, type] = {
     "calendar": CalendarConfig,
     "classify": ClassifyConfig,
     "workflow": WorkflowConfig,
+    "survey": SurveyConfig,
 }
 
 # The lists of entries: TOML name ([[staff]]) → the Config field that holds them and their type.
@@ -314,6 +332,7 @@ def config_from_dict(data: dict, source: str = "") -> Config:
     _validate(config)
     _validate_calendar(config.calendar)
     _validate_workflow(config)
+    _validate_survey(config.survey)
     return config
 
 
@@ -369,19 +388,24 @@ def _secret(section: str, password: str | None, password_file: str | None) -> st
         raise ConfigError(f"{section}.password_file", "set either password or password_file, not both")
     if password_file is None:
         return password
-    path = Path(password_file)
-    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
-    if not path.is_absolute() and not credentials:
-        raise ConfigError(f"{section}.password_file",
-                          f"{password_file!r} is a relative name, read from $CREDENTIALS_DIRECTORY (systemd's "
-                          "LoadCredential=), which is not set here: run maild under its unit, set "
-                          "CREDENTIALS_DIRECTORY to the directory holding it, or write an absolute path")
-    if not path.is_absolute():
-        path = Path(credentials) / path
+    path = credential_path(f"{section}.password_file", password_file)
     try:
         return path.read_text(encoding="utf-8").strip("\r\n")
     except OSError as exc:
         raise ConfigError(f"{section}.password_file", f"cannot read {path}: {exc.strerror}") from exc
+
+
+def credential_path(key: str, name: str) -> Path:
+    """A secret's file: an absolute path, or a name in systemd's $CREDENTIALS_DIRECTORY (LoadCredential=)."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not credentials:
+        raise ConfigError(key, f"{name!r} is a relative name, read from $CREDENTIALS_DIRECTORY (systemd's "
+                               "LoadCredential=), which is not set here: run maild under its unit, set "
+                               "CREDENTIALS_DIRECTORY to the directory holding it, or write an absolute path")
+    return Path(credentials) / path
 
 
 def _validate(config: Config) -> None:
@@ -441,6 +465,24 @@ def _validate_auth(section: str, part: ImapConfig | SmtpConfig) -> None:
                                                       f"{section}.password and {section}.password_file")
     if not part.username:
         raise ConfigError(f"{section}.username", f'missing: {section}.auth = "xoauth2" logs in as this user')
+
+
+_LISTEN = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})")
+
+
+def _validate_survey(survey: SurveyConfig) -> None:
+    if survey.listen is None:
+        return
+    found = _LISTEN.fullmatch(survey.listen)
+    if not found or not 0 < int(found[2]) < 65536:
+        raise ConfigError("survey.listen", f'expected "HOST:PORT" such as "127.0.0.1:8025", got {_quoted(survey.listen)}')
+    url = survey.public_url or ""
+    if not url:
+        raise ConfigError("survey.public_url", "missing: survey.listen is set, and the links in survey mails start "
+                                               'with this address, e.g. "https://support.example.com/survey"')
+    if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
+        raise ConfigError("survey.public_url", f"expected an http:// or https:// address without ?query or #fragment, "
+                                               f"got {_quoted(url)}")
 
 
 def _validate_calendar(calendar: CalendarConfig) -> None:

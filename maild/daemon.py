@@ -3,7 +3,9 @@
 Three loops, each in a thread of its own (imapclient and peewee block): the mail loop drains
 fetch and process, then waits in IMAP IDLE (or polls); the timers loop drains the timers step,
 then sleeps until the next ticket's timers are due, woken early when the mail loop has moved a
-ticket; the outbox loop drains flush, woken the moment either has queued something. The main
+ticket; the outbox loop drains flush, woken the moment either has queued something. With
+survey.listen set, a fourth thread answers the survey endpoint (web.py) and wakes the outbox loop
+when an answer queued mail (an unsatisfied customer: the supervisors are told). The main
 thread handles signals and feeds the watchdog only while every loop makes progress. SIGTERM
 finishes the batch in hand, then stops.
 """
@@ -54,9 +56,11 @@ class Daemon:
         """Until SIGTERM; a loop that fails stops the other and its fault is raised here."""
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.stop())
+        loops = [("mail", self._mail_loop), ("timers", self._timers_loop), ("outbox", self._outbox_loop)]
+        if self.app.config.survey.listen is not None:
+            loops.append(("web", self._web_loop))
         threads = [threading.Thread(target=self._guarded, args=(name, loop), name=f"maild-{name}")
-                   for name, loop in (("mail", self._mail_loop), ("timers", self._timers_loop),
-                                      ("outbox", self._outbox_loop))]
+                   for name, loop in loops]
         for thread in threads:
             thread.start()
         self.notifier.notify("READY=1")
@@ -153,6 +157,14 @@ class Daemon:
         if upcoming is None:
             return TIMERS_IDLE
         return min(TIMERS_IDLE, max(0.0, (upcoming - self.app.clock.now()).total_seconds()))
+
+    # -- the survey endpoint -------------------------------------------------------------------
+
+    def _web_loop(self) -> None:
+        """It waits for requests, not for work: no heartbeat of its own."""
+        from .web import serve  # aiohttp: loaded only where the endpoint runs
+
+        serve(self.app.survey_desk(self._wake_outbox.set), self.app.config.survey, self.app.clock.now, self._stop)
 
     # -- the outbox loop -------------------------------------------------------------------------
 

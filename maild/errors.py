@@ -6,6 +6,7 @@
     ├── StoreError         the database could not be opened, or failed under a transaction
     │   └── NoStore        a command that only reads found no store: maild has stored nothing yet
     └── AdapterError       a side-effect adapter failed; foreign exceptions are translated here
+        ├── TokenForged    a signed token (a survey link) whose signature does not hold
         ├── ImapError      login, select, fetch or IDLE failed
         └── SmtpError      the SMTP connection itself could not be set up
             └── SmtpLoginRefused  the server refused the login (password or token): no retry mends it
@@ -38,6 +39,10 @@ class TemplateFault(MaildError):
 
 
 class AdapterError(MaildError):
+    pass
+
+
+class TokenForged(AdapterError):
     pass
 
 

@@ -24,6 +24,11 @@ def ticket(t: dict[str, Any], zone: tzinfo) -> str:
         lines += ["clocks (SLA)"] + [f"  {name:<16} due {local_time(c['due'], zone)}  {c['state']:<9}"
                                      + (f" done {local_time(c['done'], zone)}" if c["done"] else "")
                                      for name, c in t["sla"].items()] + [""]
+    if t["survey"]:
+        s = t["survey"]
+        lines += ["satisfaction (T3)", f"  {s['rating']}, by {s['surveyed_by']} at {local_time(s['surveyed_at'], zone)}"]
+        lines += [f"  suggestions: {' '.join(s['suggestions'].split())}"] if s["suggestions"] else []
+        lines.append("")
     if t["progress"]:
         lines += ["progress (T2)"] + [line for p in t["progress"] for line in _progress_row(p, zone)] + [""]
     for i, m in enumerate(t["messages"], 1):

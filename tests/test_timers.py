@@ -32,7 +32,7 @@ def sent(sink) -> list[tuple[str, str]]:
 
 
 def kind_of(text: str) -> str:
-    for words, kind in (("目前的处理进展", "progress update"), ("Escalation", "escalation"), ("升级通报", "escalation"),
+    for words, kind in (("基本满意", "survey"), ("目前的处理进展", "progress update"), ("Escalation", "escalation"), ("升级通报", "escalation"),
                         ("Hello", "reminder"), ("您好", "reminder")):
         if words in text:
             return kind
@@ -87,7 +87,7 @@ def test_an_answer_in_time_and_a_resolution_stop_the_clocks(team_app, dovecot, s
     app.once()
     smtp_sink.clear()
     at(clock, app, 12)
-    assert sent(smtp_sink) == []
+    assert sent(smtp_sink) == [(CUSTOMER, "survey")]  # and no reminder, escalation or update
 
 
 def test_timers_lists_what_comes_next_the_soonest_first(team_app, dovecot, smtp_sink, state_dir) -> None:

@@ -21,7 +21,9 @@ from .layout import space_after, space_before, spaced_source, wrap
 
 LANGUAGES = ("zh", "en")
 KINDS = ("ack", "assigned", "alert", "reply", "customer-reply", "unverified", "command-error", "resolved",
-         "complex", "progress", "reminder", "escalation")  # the mails maild writes; each has a .txt and an .html template per language
+         "complex", "progress", "reminder", "escalation", "survey",
+         "unsatisfied")  # the mails maild writes; each has a .txt and an .html template per language
+PAGES = ("survey-page", "survey-thanks")  # the survey endpoint's pages: an .html template per language
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def default_templates_dir() -> Path:
 def renderer_for(helpdesk: HelpdeskConfig) -> "Renderer":
     """The configured templates (or the shipped ones), every one of them loaded once."""
     renderer = Renderer(Path(helpdesk.templates_dir) if helpdesk.templates_dir else default_templates_dir())
-    renderer.check(KINDS)
+    renderer.check(KINDS, PAGES)
     return renderer
 
 
@@ -61,11 +63,16 @@ class Renderer:
         html = self._env.get_template(f"{language}/{kind}.html").render(context)
         return Rendered(wrap(text), html)
 
-    def check(self, kinds: tuple[str, ...]) -> str:
+    def page(self, name: str, language: str, context: dict[str, Any]) -> str:
+        """A web page (PAGES) in the reader's language."""
+        return self._env.get_template(f"{language if language in LANGUAGES else 'en'}/{name}.html").render(context)
+
+    def check(self, kinds: tuple[str, ...], pages: tuple[str, ...] = ()) -> str:
         """Load every template once, so a missing file or a syntax error shows at start, not at
         the first mail."""
         names = [f"{language}/{kind}.{suffix}" for language in LANGUAGES for kind in kinds
-                 for suffix in ("txt", "html")]
+                 for suffix in ("txt", "html")] + [f"{language}/{page}.html" for language in LANGUAGES
+                                                   for page in pages]
         for name in names:
             try:
                 self._env.get_template(name)

@@ -95,6 +95,16 @@ TICKET_FIELDS = ("priority", "problem_type", "eta", "complex", "kb_proposed", "r
 
 
 @dataclass(frozen=True)
+class RecordSurvey:
+    """The customer's answer to the satisfaction survey (T3); a second one replaces the first."""
+
+    customer: str
+    rating: str  # of rules.survey.RATINGS
+    suggestions: str
+    surveyed_by: str  # "maild" (by reply or by link), or the staff member who took it
+
+
+@dataclass(frozen=True)
 class QueueMail:
     """A mail of ours to queue once per dedupe key; the outgoing layer writes it from the template
     `kind` in `language`, with `context` and the ticket's number."""
@@ -113,4 +123,4 @@ class QueueMail:
 
 
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, UpdateTicket,
-               QueueMail]
+               RecordSurvey, QueueMail]

@@ -18,6 +18,7 @@ from .mail_inputs import MailFacts, MailPolicy
 from .opening import QUIET_REASONS, customer_article, customer_request, excerpt, open_ticket, sender_key
 from .reply_text import new_text
 from .screen import Screening, screen
+from .survey import Answer, Surveyed, answered, read_answer
 from .tickets import status_after_customer_mail
 
 __all__ = ["MailFacts", "MailOutcome", "MailPolicy", "decide"]
@@ -52,6 +53,10 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
         if spoofed:
             return MailOutcome(match.number, screening.reason, join_ticket(mail, ticket, match, screening) + spoofed,
                                match.via)
+        answer = read_answer(new_text(mail.text)) if facts.surveys and screening.opens_ticket else None
+        if answer is not None:  # a reply to the survey mail that gives a rating: the answer, not a reopening
+            return MailOutcome(match.number, screening.reason, survey_reply(mail, ticket, screening, answer, facts,
+                                                                            policy), match.via)
         if ticket.status in ("resolved", "closed") and screening.opens_ticket and not reopens(ticket, facts, policy):
             # Too long after the resolution: a new ticket that continues the old, which stays resolved.
             return MailOutcome(None, screening.reason, open_ticket(customer_request(mail, policy.helpdesk_address),
@@ -80,6 +85,14 @@ def reopens(ticket: KnownTicket, facts: MailFacts, policy: MailPolicy) -> bool:
     if ticket.resolved_at is None:  # resolved before maild kept the time: the mail reopens it
         return True
     return (facts.received_at - ticket.resolved_at).total_seconds() <= policy.reopen_within
+
+
+def survey_reply(mail: ParsedMail, ticket: KnownTicket, screening: Screening, answer: Answer, facts: MailFacts,
+                 policy: MailPolicy) -> tuple[Action, ...]:
+    surveyed = Surveyed(ticket.number, ticket.customer or sender_key(mail), ticket.customer_name, ticket.subject,
+                        ticket.assignee)
+    return (customer_article(mail, screening, mail.message_id), TouchTicket(),
+            *answered(surveyed, answer, "reply", facts.message_key, policy.roster, policy.default_language))
 
 
 NOT_SOLVED = ("没有解决", "没解决", "还是不行", "仍然不行", "依然不行", "还是有问题", "问题依旧", "not fixed", "not solved",

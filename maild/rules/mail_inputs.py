@@ -47,3 +47,4 @@ class MailFacts:
     recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
     mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
     load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee
+    surveys: frozenset[str] = frozenset()  # our survey mails' Message-IDs among its thread ids

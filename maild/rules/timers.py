@@ -17,6 +17,8 @@ a due timer does, as actions, from the ticket as it stands when it fires.
   progress-update          the customer, every sla.progress_every for P0/P1 while open (G13),
                            counted from receipt or the last mail an engineer or maild sent them
                            (or the reopening)
+  survey                   the customer, survey.after the resolution and within 1 working day of
+                           it (G15): the satisfaction survey, unless rules.survey says not to them
 
 A catch-up after downtime is one firing per kind: an update's period is its due time, counted from
 the last one sent, so the next is counted from the late one; a reminder whose deadline is due too
@@ -37,6 +39,7 @@ from .actions import Action, QueueMail, RecordEvent
 from .calendar import WorkCalendar, calendar_from
 from .routing import Roster, roster_from
 from .sla import FINISHED, Clock, SlaPolicy, TicketTimes, clocks, sla_policy_from
+from .survey import SurveyFacts, survey_due, why_no_survey
 
 ONCE = "1"  # the period of a timer that fires once per ticket
 # What restarts the progress interval: a mail to the customer, or a reopening (resolved, the
@@ -62,6 +65,8 @@ class TimerPolicy:
     update_reminder: int = 900
     warn_at: float = 0.75
     default_language: str = "zh"
+    survey_after: int = 7200  # survey.after
+    resend_after_days: int = 30  # survey.resend_after_days
 
 
 @dataclass(frozen=True)
@@ -79,12 +84,15 @@ class TicketNow:
     eta: datetime | None
     last_customer_message_id: str | None
     latest_action: str  # the latest step the customer may know of (a kind of the trail)
+    resolved_at: datetime | None = None
+    reopened: bool = False  # ever, by the customer's mail
+    survey: SurveyFacts | None = None  # given by the timers step to a survey that is due
 
 
 def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Timer]:
     """The ticket's timers as it stands now (some may be due already: they fire at once)."""
     if ticket.status in FINISHED:
-        return []
+        return after_resolution(ticket, policy)
     found = clocks(ticket.times, now, policy.sla, policy.calendar)
     timers: list[Timer] = []
     answer = found["first_response"]
@@ -110,6 +118,14 @@ def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Time
     return timers
 
 
+def after_resolution(ticket: TicketNow, policy: TimerPolicy) -> list[Timer]:
+    """A resolved ticket's timers: its survey, once per resolution."""
+    resolved = ticket.resolved_at
+    if resolved is None:  # closed without a resolution, or resolved before maild kept the time
+        return []
+    return [Timer("survey", period_at(resolved), survey_due(resolved, policy.survey_after, policy.calendar))]
+
+
 def period_at(moment: datetime) -> str:
     """The period of a timer that may fire again later: the instant it belongs to, in UTC."""
     return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -133,7 +149,7 @@ def timer_policy(config: Config) -> TimerPolicy:
     sla = config.sla
     return TimerPolicy(sla_policy_from(sla), calendar_from(config.calendar, config.helpdesk.zone),
                        roster_from(config), sla.progress_every, sla.update_reminder, sla.warn_at,
-                       config.helpdesk.default_language)
+                       config.helpdesk.default_language, config.survey.after, config.survey.resend_after_days)
 
 
 def share(clock: Clock, part: float) -> datetime:
@@ -149,6 +165,8 @@ def fire(timer: Timer, ticket: TicketNow, scheduled: list[Timer], now: datetime,
     if timer.kind in REMINDERS and deadline <= now:
         return [RecordEvent(timer.kind, "maild", "not sent: its deadline is due as well")]
     key = f"timer:{ticket.number}:{timer.kind}:{timer.period}"
+    if timer.kind == "survey":
+        return survey(ticket, key, now, policy)
     context = {"what": timer.kind, "due": deadline, "priority": ticket.times.priority,
                "customer": ticket.customer, "customer_name": ticket.customer_name, "status": ticket.status,
                "assignee": name_of(ticket.assignee, policy.roster), "received_at": ticket.times.received_at}
@@ -176,6 +194,21 @@ def fire(timer: Timer, ticket: TicketNow, scheduled: list[Timer], now: datetime,
                        context, on_thread=False) for e in people]
     told = ", ".join(e.address for e in people) or "nobody (no staff with that role)"
     return [*mails, RecordEvent(timer.kind, "maild", f"told {told}")]
+
+
+def survey(ticket: TicketNow, key: str, now: datetime, policy: TimerPolicy) -> list[Action]:
+    """The satisfaction survey to the customer, threaded on their latest mail; its links are the
+    timers step's to add (they are signed)."""
+    assert ticket.survey is not None, "the timers step gives a due survey its facts"
+    why = why_no_survey(ticket.customer, policy.roster.member(ticket.customer) is not None, ticket.reopened,
+                        ticket.survey, now, policy.resend_after_days)
+    if why:
+        return [RecordEvent("survey", "maild", f"not sent: {why}")]
+    last = ticket.last_customer_message_id
+    context = {"customer_name": ticket.customer_name, "resolved_at": ticket.resolved_at, "links": {}}
+    return [QueueMail("survey", key, Address(ticket.customer, ticket.customer_name), ticket.language, ticket.subject,
+                      context, last, (last,) if last else ()),
+            RecordEvent("survey", "maild", f"sent to {ticket.customer}")]
 
 
 def name_of(address: str | None, roster: Roster) -> str:

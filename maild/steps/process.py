@@ -29,7 +29,7 @@ from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.routing import roster_from
 from ..rules.timers import first_look, timer_policy
 from ..rules.tickets import ticket_number
-from ..store import inbound, outbox, tickets
+from ..store import inbound, outbox, surveys, tickets
 from ..store.attachments import AttachmentStore
 from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
@@ -200,6 +200,8 @@ class Process:
                 tickets.assign_ticket(ticket.id, assignee, now)
                 if assignee:
                     self._load[assignee] += 1
+            case actions.RecordSurvey(customer, rating, suggestions, by):
+                surveys.answer(ticket.id, customer, rating, suggestions, by, now)
             case actions.UpdateTicket(fields):
                 unknown = set(fields) - set(actions.TICKET_FIELDS)
                 assert not unknown, f"no ticket field {unknown}"
@@ -290,14 +292,17 @@ def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailb
                  recent_auto_replies: int, load: Mapping[str, int]) -> tuple[MailFacts, dict[str, TicketRow]]:
     """What the store knows that bears on this mail, for the rule; and the rows of the tickets it
     names, for carrying out the outcome."""
-    threads = tickets.tickets_for_message_ids(thread_ids(mail))
+    ours = tickets.tickets_for_message_ids(thread_ids(mail))
+    threads = {message_id: number for message_id, (number, _) in ours.items()}
     tag = subject_tag(mail.subject)
     referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
     known = {number: KnownTicket(row.number, row.status, row.participants, row.customer, row.customer_name,
                                  row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id,
                                  row.resolved_at)
              for number, row in referenced.items()}
-    return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load), referenced
+    surveys = frozenset(message_id for message_id, (_, kind) in ours.items() if kind == "survey")
+    return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load,
+                     surveys), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:

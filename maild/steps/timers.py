@@ -9,17 +9,23 @@ on the trail), and each ticket told when to be looked at next.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
+from typing import Callable, Mapping
 
 from ..config import Config
 from ..outgoing.templates import Renderer
 from ..rules import actions
 from ..rules.sla import Step, TicketTimes
-from ..rules.timers import TicketNow, fire, schedule, timer_policy
-from ..store import tickets, timers
+from ..rules.survey import SurveyFacts
+from ..rules.timers import TicketNow, Timer, fire, schedule, timer_policy
+from ..store import surveys, tickets, timers
 from ..store.db import transaction
 from ..store.timers import TicketState
 from . import queue_notice
+
+# rating → link of a ticket's survey: (number, survey id, now) → links (steps.survey.SurveyLinks)
+LinksFor = Callable[[str, int, datetime], Mapping[str, str]]
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,11 @@ PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail",
 class Timers:
     name = "timers"
 
-    def __init__(self, config: Config, renderer: Renderer) -> None:
+    def __init__(self, config: Config, renderer: Renderer, survey_links: LinksFor = lambda *_: {}) -> None:
         self.config = config
         self.renderer = renderer
         self.policy = timer_policy(config)
+        self.survey_links = survey_links  # none: the survey is answered by reply only
         self.total = 0  # timers fired since start, for `maild once` to report
 
     def run(self, now: datetime) -> int:
@@ -61,8 +68,10 @@ class Timers:
         fired = [t for t in waiting if t.due <= now and timers.latch(state.id, t.kind, t.period, t.due, now)]
         events = []
         for timer in fired:
-            for action in fire(timer, ticket, scheduled, now, self.policy):
-                if isinstance(action, actions.QueueMail):
+            for action in fire(timer, ticket_for(timer, ticket, state), scheduled, now, self.policy):
+                if isinstance(action, actions.QueueMail) and action.kind == "survey":
+                    self._survey(action, state, now)
+                elif isinstance(action, actions.QueueMail):
                     queue_notice(action, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
                 elif isinstance(action, actions.RecordEvent):
                     events.append((action.kind, action.actor, action.detail, state.status, action.feedback))
@@ -74,6 +83,23 @@ class Timers:
         timers.look_again(state.id, now if fired else min(later, default=None))
 
 
+    def _survey(self, queued: actions.QueueMail, state: TicketState, now: datetime) -> None:
+        """The survey mail, with its links; the survey row (T3) remembers it went, and which mail
+        it was: a reply to that one is the answer."""
+        survey_id = surveys.start(state.id, state.customer, now)
+        queued = replace(queued, context={**queued.context, "links": self.survey_links(state.number, survey_id, now)})
+        _, notice = queue_notice(queued, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
+        surveys.sent_as(survey_id, notice.message_id)
+
+
+def ticket_for(timer: Timer, ticket: TicketNow, state: TicketState) -> TicketNow:
+    """A due survey needs to know more of the store than the other timers: read only for it."""
+    if timer.kind != "survey":
+        return ticket
+    return replace(ticket, survey=SurveyFacts(surveys.last_sent_to(state.customer),
+                                              surveys.customer_mail_screened(state.id)))
+
+
 def ticket_now(state: TicketState) -> TicketNow:
     assert state.priority and state.received_at  # the step schedules only classified tickets
     steps = tuple(Step(at, kind, status) for at, kind, status in state.events)
@@ -81,7 +107,8 @@ def ticket_now(state: TicketState) -> TicketNow:
                         state.assigned_at if state.assignee else None, steps)
     latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
     return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
-                     state.language, state.subject, state.eta, state.last_customer_message_id, latest)
+                     state.language, state.subject, state.eta, state.last_customer_message_id, latest,
+                     state.resolved_at, any(kind == "reopened" for _, kind, _ in state.events))
 
 
 def clocks_started(state: TicketState) -> bool:

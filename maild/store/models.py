@@ -241,6 +241,23 @@ class Timer(BaseModel):
         indexes = ((("ticket", "kind", "period"), True),)
 
 
+class Survey(BaseModel):
+    """The satisfaction survey of a ticket (G15, T3): when it went, and the answer once given.
+    One per ticket: a second answer replaces the first."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, backref="survey", on_delete="CASCADE")
+    customer = CharField()  # lower-cased: survey.resend_after_days counts from the last survey to it
+    sent_at = UtcDateTimeField(null=True)  # None: recorded by a staff member, no survey mail went
+    message_id = CharField(max_length=320, null=True)  # the survey mail's: a reply to it is the answer
+    rating = CharField(null=True)  # satisfied | basically-satisfied | unsatisfied
+    suggestions = TextField(null=True)
+    surveyed_by = CharField(null=True)  # "maild", or the staff member who took the answer
+    surveyed_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("customer", "sent_at"), False),)
+
+
 class SchemaVersion(BaseModel):
     """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
 
@@ -248,4 +265,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
-          StoredAttachment, Event, Timer)
+          StoredAttachment, Event, Timer, Survey)

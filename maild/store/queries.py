@@ -8,7 +8,7 @@ from typing import Any
 from peewee import JOIN, fn
 
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
-from .models import Article, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Ticket, TicketSerial
+from .models import Article, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Survey, Ticket, TicketSerial
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -57,7 +57,17 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
         "report": ({"root_cause": ticket.root_cause, "solution": ticket.solution, "test_result": ticket.test_result}
                    if ticket.solution else None),
         "kb_proposed": bool(ticket.kb_proposed),
+        "survey": survey(ticket),
     }
+
+
+def survey(ticket: Ticket) -> dict[str, Any] | None:
+    """T3: the customer's answer; None until there is one."""
+    found = Survey.get_or_none(Survey.ticket == ticket)
+    if found is None or found.rating is None:
+        return None
+    return {"rating": found.rating, "suggestions": found.suggestions or "", "surveyed_by": found.surveyed_by,
+            "surveyed_at": _iso(found.surveyed_at), "sent_at": _iso(found.sent_at)}
 
 
 def progress(events: list[Event]) -> list[dict[str, Any]]:

@@ -34,13 +34,14 @@ class TicketRow:
 
 # -- what threading needs ---------------------------------------------------------------------
 
-def tickets_for_message_ids(message_ids: Iterable[str]) -> dict[str, str]:
-    """Our own Message-IDs among these → their ticket numbers."""
+def tickets_for_message_ids(message_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Our own Message-IDs among these → (their ticket's number, the kind of mail: ack, survey …)."""
     ids = list(message_ids)
     if not ids:
         return {}
-    return dict(rows("SELECT o.message_id, t.number FROM outbound o JOIN ticket t ON t.id = o.ticket_id "
-                     f"WHERE o.message_id IN ({marks(len(ids))})", ids))
+    return {message_id: (number, kind) for message_id, number, kind in rows(
+        "SELECT o.message_id, t.number, o.kind FROM outbound o JOIN ticket t ON t.id = o.ticket_id "
+        f"WHERE o.message_id IN ({marks(len(ids))})", ids)}
 
 
 def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:

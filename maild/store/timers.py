@@ -35,6 +35,7 @@ class TicketState:
     received_at: datetime | None
     recorded_at: datetime | None
     last_customer_message_id: str | None
+    resolved_at: datetime | None
     events: tuple[tuple[datetime, str, str | None], ...]  # (at, kind, status after it), in order
     fired: frozenset[tuple[str, str]]  # (kind, period) of the timers latched
 
@@ -78,7 +79,7 @@ def _states(ids: list[int]) -> dict[int, TicketState]:
     if not ids:
         return {}
     found = rows("SELECT t.id, t.number, t.status, t.priority, t.assignee, t.assigned_at, t.customer, t.customer_name, "
-                 "t.language, t.subject, t.eta, i.received_at, i.recorded_at FROM ticket t "
+                 "t.language, t.subject, t.eta, i.received_at, i.recorded_at, t.resolved_at FROM ticket t "
                  f"LEFT JOIN intake i ON i.ticket_id = t.id WHERE t.id IN ({marks(len(ids))})", ids)
     events: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
     for ticket_id, at, kind, status in rows("SELECT ticket_id, at, kind, status FROM event "
@@ -90,7 +91,7 @@ def _states(ids: list[int]) -> dict[int, TicketState]:
         fired[ticket_id].add((kind, period))
     latest = last_customer_message_ids(ids)
     return {row[0]: TicketState(*row[:5], aware(row[5]), *row[6:10], aware(row[10]), aware(row[11]), aware(row[12]),
-                                latest.get(row[0]), tuple(events[row[0]]), frozenset(fired[row[0]]))
+                                latest.get(row[0]), aware(row[13]), tuple(events[row[0]]), frozenset(fired[row[0]]))
             for row in found}
 
 
