@@ -19,6 +19,7 @@ from .steps import drain
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
 from .steps.process import Process
+from .steps.report import Report
 from .steps.survey import SurveyDesk, SurveyLinks
 from .steps.timers import Timers
 from .store.attachments import AttachmentStore
@@ -47,6 +48,7 @@ class App:
         self.process = self.processing()
         self.survey_links = SurveyLinks(config)
         self.timers = Timers(config, self.renderer, self.survey_links.links)
+        self.report = Report(config, self.renderer)
         self.flush = Flush(config.smtp)
         workers.tune_garbage_collector()
 
@@ -104,7 +106,8 @@ class App:
         return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total, self.timers.total)
 
     def _timers_round(self, flush: StepProcess) -> None:
-        if drain((self.timers,), self.clock.now)["timers"]:
+        """The timers due, and the monthly report when its day has come."""
+        if sum(drain((self.timers, self.report), self.clock.now).values()):
             flush.wake()
 
     def close(self) -> None:

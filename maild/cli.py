@@ -85,7 +85,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("outbox", help="mails waiting to be sent or that failed")
     sub.add_parser("status", help="counts of mails, tickets and the outbox")
     sub.add_parser("timers", help="what the guideline's clocks will do next: each ticket's timers, the soonest first")
-    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status", "timers"):
+    report = sub.add_parser("report", help="a month's report (G18): its figures, or with --out the HTML, CSV and charts")
+    report.add_argument("--month", type=_month, metavar="YYYY-MM", help="the month (default: the one before now)")
+    report.add_argument("--out", metavar="DIR", help="write report.html, report.csv and the charts (PNG) there")
+    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status", "timers", "report"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
@@ -95,6 +98,14 @@ def _instant(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-25T09:00:00+08:00)") from None
+
+
+def _month(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month: {text!r} (e.g. 2026-11)") from None
+    return text
 
 
 def clock_for(config: Config, args: argparse.Namespace) -> Clock:
@@ -194,6 +205,33 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         serve(app.survey_desk(), config.survey, app.clock.now, stop)
     finally:
         app.close()
+    return 0
+
+
+def cmd_report(config: Config, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .outgoing.templates import renderer_for
+    from .steps.report import build
+
+    _store(config)
+    report = build(args.month, config, clock_for(config, args).now())
+    month = report.figures["month"]
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, png in report.charts.items():
+            (out / name).write_bytes(png)
+        (out / "report.csv").write_bytes(report.csv)
+        html = renderer_for(config.helpdesk).render("report", config.helpdesk.default_language,
+                                                    {**report.context({name: name for name in report.charts}),
+                                                     "helpdesk_name": config.helpdesk.name}).html
+        (out / "report.html").write_text(html, encoding="utf-8")
+        if not args.json:
+            print(f"report {month}: {report.figures['tickets']} tickets; wrote {out}/report.html, report.csv and "
+                  f"{len(report.charts)} charts")
+    if args.json or not args.out:
+        emit(report.figures, args.json, formats.report)
     return 0
 
 
@@ -323,7 +361,7 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
-    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "tickets": cmd_tickets,
+    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "report": cmd_report, "tickets": cmd_tickets,
     "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
     "requeue": cmd_requeue, "outbox": cmd_outbox,
     "status": cmd_status, "timers": cmd_timers,

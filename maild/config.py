@@ -239,6 +239,12 @@ class SurveyConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    day: int = 5  # the monthly report goes on this day of the month, for the month before (G18)
+    to: tuple[str, ...] = ("supervisor",)  # roles (of ROLES) or addresses
+
+
+@dataclass(frozen=True)
 class Config:
     imap: ImapConfig
     smtp: SmtpConfig
@@ -256,6 +262,7 @@ class Config:
     classify: ClassifyConfig = ClassifyConfig()
     workflow: WorkflowConfig = WorkflowConfig()
     survey: SurveyConfig = SurveyConfig()
+    report: ReportConfig = ReportConfig()
     source: str = ""
 
     @property
@@ -282,6 +289,7 @@ SECTIONS: dict[str, type] = {
     "classify": ClassifyConfig,
     "workflow": WorkflowConfig,
     "survey": SurveyConfig,
+    "report": ReportConfig,
 }
 
 # The lists of entries: TOML name ([[staff]]) → the Config field that holds them and their type.
@@ -333,6 +341,7 @@ def config_from_dict(data: dict, source: str = "") -> Config:
     _validate_calendar(config.calendar)
     _validate_workflow(config)
     _validate_survey(config.survey)
+    _validate_report(config.report)
     return config
 
 
@@ -483,6 +492,14 @@ def _validate_survey(survey: SurveyConfig) -> None:
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
         raise ConfigError("survey.public_url", f"expected an http:// or https:// address without ?query or #fragment, "
                                                f"got {_quoted(url)}")
+
+
+def _validate_report(report: ReportConfig) -> None:
+    if not 1 <= report.day <= 28:
+        raise ConfigError("report.day", f"expected a day of the month 1-28 (every month has it), got {report.day}")
+    for recipient in report.to:
+        if "@" not in recipient:
+            _one_of("report.to", recipient, ROLES, "role")
 
 
 def _validate_calendar(calendar: CalendarConfig) -> None:

@@ -99,8 +99,8 @@ class Daemon:
         self._heartbeats[loop] = time.monotonic()
 
     def _progress(self, step: str, work: int) -> None:
-        self._beat({"flush": "outbox", "timers": "timers"}.get(step, "mail"))
-        if step in ("process", "timers"):
+        self._beat({"flush": "outbox", "timers": "timers", "report": "timers"}.get(step, "mail"))
+        if step in ("process", "timers", "report"):
             self._wake_outbox.set()
         if step == "process":
             self._wake_timers.set()
@@ -145,7 +145,7 @@ class Daemon:
             self._wake_timers.clear()
             sleep = TIMERS_IDLE
             try:
-                drain((self.app.timers,), self.app.clock.now, self._stop.is_set, self._progress)
+                drain((self.app.timers, self.app.report), self.app.clock.now, self._stop.is_set, self._progress)
                 sleep = self._until_next_timer()
             except StoreError as exc:
                 log.error("timers: %s", exc)

@@ -164,3 +164,16 @@ def _duration(seconds: float) -> str:
     if seconds < 172800:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 86400:.0f} days"
+
+
+def report(r: dict[str, Any]) -> str:
+    """`maild report`: the month's figures, a fact per line."""
+    counts = lambda found: ", ".join(f"{name} {n}" for name, n in found.items()) or "-"  # noqa: E731
+    lines = [f"report {r['month']}: {r['tickets']} tickets, {r['reopened']} reopened",
+             f"by priority: {counts(r['by_priority'])}", f"by type: {counts(r['by_type'])}",
+             f"by organisation: {counts(r['by_organisation'])}",
+             "sla (met / breached): " + ", ".join(f"{c} {v['met']}/{v['breached']}" for c, v in r["sla"].items()),
+             f"satisfaction: {counts(r['satisfaction'])}"]
+    lines += [f"weak spot: {w['type']} ({w['module']}): {w['breaches']} breaches" for w in r["weak_spots"]]
+    lines += [f"suggestion {s['ticket']} ({s['rating']}): {s['suggestions']}" for s in r["suggestions"]]
+    return "\n".join(lines)

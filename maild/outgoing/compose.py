@@ -47,8 +47,9 @@ def new_message_id(helpdesk_address: str) -> str:
 
 
 def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime,
-            attachments: tuple[Attachment, ...] = ()) -> bytes:
-    """The mail as it goes on the wire; with attachments, a multipart/mixed of the text and them."""
+            attachments: tuple[Attachment, ...] = (), images: tuple[Attachment, ...] = ()) -> bytes:
+    """The mail as it goes on the wire; with attachments, a multipart/mixed of the text and them.
+    `images`: shown in the HTML part, which names each `cid:FILENAME` (a multipart/related)."""
     boundary = f"=_maild.{uuid.uuid4().hex}"
     headers = [
         ("From", mailbox(out.sender_name, out.sender_address)),
@@ -73,6 +74,11 @@ def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime,
     parts = "".join(f"--{boundary}{CRLF}{text_part(text, subtype)}" for text, subtype in
                     ((body.text, "plain"), (body.html, "html")))
     alternative = f'Content-Type: multipart/alternative;{CRLF} boundary="{boundary}"{CRLF}{CRLF}{parts}--{boundary}--{CRLF}'
+    if images:
+        related = f"=_maild.{uuid.uuid4().hex}"
+        shown = "".join(f"--{related}{CRLF}{image_part(image)}" for image in images)
+        alternative = (f'Content-Type: multipart/related;{CRLF} type="multipart/alternative";{CRLF} '
+                       f'boundary="{related}"{CRLF}{CRLF}--{related}{CRLF}{alternative}{shown}--{related}--{CRLF}')
     if not attachments:
         return f"{head}{alternative}".encode("ascii")
     mixed = f"=_maild.{uuid.uuid4().hex}"
@@ -98,6 +104,13 @@ def attachment_part(attachment: Attachment) -> str:
     content_type = attachment.content_type if MEDIA_TYPE.fullmatch(attachment.content_type) else "application/octet-stream"
     return (f"Content-Type: {content_type}{CRLF}Content-Disposition: attachment;{CRLF} {filename}{CRLF}"
             f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}")
+
+
+def image_part(image: Attachment) -> str:
+    """An image the HTML part shows by `cid:` its file name (ours: ASCII, no quotes)."""
+    return (f"Content-Type: {image.content_type}{CRLF}Content-ID: <{image.filename}>{CRLF}"
+            f'Content-Disposition: inline; filename="{image.filename}"{CRLF}'
+            f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{base64_lines(image.payload)}")
 
 
 def text_part(text: str, subtype: str) -> str:

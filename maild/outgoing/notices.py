@@ -38,7 +38,7 @@ def write_notice(queued: QueueMail, number: str | None, helpdesk: HelpdeskConfig
                    queued.in_reply_to, queued.references, helpdesk.loop_header, AUTO_SUBMITTED.get(queued.kind,
                                                                                                  "auto-generated"))
     message_id = new_message_id(helpdesk.address)
-    return Notice(message_id, subject, body.text, compose(out, body, message_id, now, queued.attachments))
+    return Notice(message_id, subject, body.text, compose(out, body, message_id, now, queued.attachments, queued.images))
 
 
 def as_read(context: Mapping[str, Any], zone: tzinfo, language: str) -> dict[str, Any]:

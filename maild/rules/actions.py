@@ -120,6 +120,7 @@ class QueueMail:
     rate_key: str | None = None  # counted against the automatic-answer rate limit of this address
     on_thread: bool = True  # shown on the ticket's thread (mail to the customer); staff mail is not
     attachments: tuple[Attachment, ...] = ()  # sent along (an engineer's files to the customer)
+    images: tuple[Attachment, ...] = ()  # shown in the HTML part by cid:FILENAME (the report's charts)
 
 
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, UpdateTicket,

@@ -1,4 +1,4 @@
-"""The steps of the mail loop: fetch, process, flush (later timers, archive, report).
+"""The steps of the mail loop: fetch, process, timers, report, flush (later archive).
 
 Every step has one shape, `run(now) -> int`: do one bounded piece of work and say how much was
 done, 0 when there is nothing to do now. `maild once` drains the steps until all of them say 0;
@@ -15,7 +15,11 @@ from ..config import HelpdeskConfig
 from ..outgoing.notices import Notice, write_notice
 from ..outgoing.templates import Renderer
 from ..rules.actions import QueueMail
+from ..rules.sla import Step as TrailStep
+from ..rules.sla import TicketTimes
+from ..rules.timers import TicketNow
 from ..store import outbox
+from ..store.timers import TicketState
 
 
 class Step(Protocol):
@@ -55,3 +59,23 @@ def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: 
                                     kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                     now=now, ticket_id=ticket[0], subject=notice.subject, text=notice.text,
                                     rate_key=queued.rate_key, inbound_id=inbound_id), notice
+
+
+PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail", "status", "eta", "resolved",
+          "reopened", "progress-update")  # the steps of the trail a progress update may name
+
+
+def ticket_now(state: TicketState) -> TicketNow:
+    assert state.priority and state.received_at  # the step schedules only classified tickets
+    steps = tuple(TrailStep(at, kind, status) for at, kind, status in state.events)
+    times = TicketTimes(state.received_at, state.priority, state.recorded_at,
+                        state.assigned_at if state.assignee else None, steps)
+    latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
+    return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
+                     state.language, state.subject, state.eta, state.last_customer_message_id, latest,
+                     state.resolved_at, any(kind == "reopened" for _, kind, _ in state.events))
+
+
+def clocks_started(state: TicketState) -> bool:
+    """A ticket's clocks start when it is classified."""
+    return bool(state.priority and state.received_at)

@@ -16,13 +16,12 @@ from typing import Callable, Mapping
 from ..config import Config
 from ..outgoing.templates import Renderer
 from ..rules import actions
-from ..rules.sla import Step, TicketTimes
 from ..rules.survey import SurveyFacts
 from ..rules.timers import TicketNow, Timer, fire, schedule, timer_policy
 from ..store import surveys, tickets, timers
 from ..store.db import transaction
 from ..store.timers import TicketState
-from . import queue_notice
+from . import clocks_started, queue_notice, ticket_now
 
 # rating → link of a ticket's survey: (number, survey id, now) → links (steps.survey.SurveyLinks)
 LinksFor = Callable[[str, int, datetime], Mapping[str, str]]
@@ -30,10 +29,6 @@ LinksFor = Callable[[str, int, datetime], Mapping[str, str]]
 log = logging.getLogger(__name__)
 
 BATCH = 200  # tickets looked at per run: a transaction of a fraction of a second
-PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail", "status", "eta", "resolved",
-          "reopened", "progress-update")  # the steps of the trail a progress update may name
-
-
 class Timers:
     name = "timers"
 
@@ -98,19 +93,3 @@ def ticket_for(timer: Timer, ticket: TicketNow, state: TicketState) -> TicketNow
         return ticket
     return replace(ticket, survey=SurveyFacts(surveys.last_sent_to(state.customer),
                                               surveys.customer_mail_screened(state.id)))
-
-
-def ticket_now(state: TicketState) -> TicketNow:
-    assert state.priority and state.received_at  # the step schedules only classified tickets
-    steps = tuple(Step(at, kind, status) for at, kind, status in state.events)
-    times = TicketTimes(state.received_at, state.priority, state.recorded_at,
-                        state.assigned_at if state.assignee else None, steps)
-    latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
-    return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
-                     state.language, state.subject, state.eta, state.last_customer_message_id, latest,
-                     state.resolved_at, any(kind == "reopened" for _, kind, _ in state.events))
-
-
-def clocks_started(state: TicketState) -> bool:
-    """A ticket's clocks start when it is classified."""
-    return bool(state.priority and state.received_at)

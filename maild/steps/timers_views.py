@@ -11,7 +11,7 @@ from ..config import Config
 from ..rules.sla import clocks
 from ..rules.timers import schedule, timer_policy
 from ..store import timers
-from .timers import clocks_started, ticket_now
+from . import clocks_started, ticket_now
 
 TICKETS = 100  # looked at for `maild timers`, the soonest first: enough for a screen
 DUE_SOON = timedelta(hours=1)

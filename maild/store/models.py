@@ -258,6 +258,14 @@ class Survey(BaseModel):
         indexes = ((("customer", "sent_at"), False),)
 
 
+class MonthlyReport(BaseModel):
+    """The latch of the monthly report (G18): a row per month reported, written in the transaction
+    that queues its mail, so it goes once however many processes look."""
+
+    month = CharField(unique=True)  # "2026-11"
+    sent_at = UtcDateTimeField()
+
+
 class SchemaVersion(BaseModel):
     """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
 
@@ -265,4 +273,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
-          StoredAttachment, Event, Timer, Survey)
+          StoredAttachment, Event, Timer, Survey, MonthlyReport)

@@ -1,5 +1,6 @@
 """The demo: a private Dovecot and SMTP sink, sample customer mail and a small support team,
-`maild once`, what came out, and an engineer's answer from their mail client reaching the customer.
+`maild once`, what came out, an engineer's answer from their mail client reaching the customer,
+the resolution, the satisfaction survey with its links two hours later, and the month's report.
 
     python -m maild.testing.demo [--keep DIR]
 """
@@ -50,22 +51,37 @@ TEAM = {
 # A Wednesday morning in the helpdesk's zone: the rota's day shift is on. `--now` makes the run
 # the same whenever the demo is shown.
 MORNING, LATER = "2026-11-25T09:30:00+08:00", "2026-11-25T10:05:00+08:00"
+RESOLVED, SURVEYED = "2026-11-25T10:30:00+08:00", "2026-11-25T12:30:00+08:00"
+REPORT_DAY = "2026-12-05T09:00:00+08:00"
+SURVEY_PORT = 8025  # in the links only: `maild serve` would answer them there
 
 
-def engineer_answer(notification: EmailMessage) -> bytes:
-    """王强 answers the P0 notification from Outlook, quoting it as Outlook does."""
+def from_wang(notification: EmailMessage, message_id: str, body: str) -> bytes:
+    """王强's answer to his notification, from his own mail client."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = "王强 <wangqiang@example.com>"
     msg["To"] = "Example Support <support@example.com>"
     msg["Subject"] = f"RE: {notification['Subject']}"
-    msg["Message-ID"] = "<demo-answer@example.com>"
+    msg["Message-ID"] = message_id
     msg["In-Reply-To"] = notification["Message-ID"]
     msg["References"] = notification["Message-ID"]
-    msg.set_content("张先生您好：\n\n验证码服务的证书昨晚过期，已经更换，登录已恢复。请您再试一次。\n\n"
-                    "-----Original Message-----\nFrom: Example Support <support@example.com>\n"
-                    "Sent: Wednesday, November 25, 2026 9:30 AM\nTo: 王强 <wangqiang@example.com>\n"
-                    f"Subject: {notification['Subject']}\n\n" + notification.get_body(("plain",)).get_content())
+    msg.set_content(body)
     return msg.as_bytes()
+
+
+def engineer_answer(notification: EmailMessage) -> bytes:
+    """王强 answers the P0 notification from Outlook, quoting it as Outlook does."""
+    return from_wang(notification, "<demo-answer@example.com>",
+                     "张先生您好：\n\n验证码服务的证书昨晚过期，已经更换，登录已恢复。请您再试一次。\n\n"
+                     "-----Original Message-----\nFrom: Example Support <support@example.com>\n"
+                     "Sent: Wednesday, November 25, 2026 9:30 AM\nTo: 王强 <wangqiang@example.com>\n"
+                     f"Subject: {notification['Subject']}\n\n" + notification.get_body(("plain",)).get_content())
+
+
+def engineer_resolves(notification: EmailMessage) -> bytes:
+    """王强 resolves the ticket with the analysis report (G11)."""
+    return from_wang(notification, "<demo-resolve@example.com>",
+                     "#resolve\n原因：验证码服务的证书过期\n解决方案：更换证书并重启验证码服务\n验证结果：客户确认全部员工可以登录\n")
 
 
 def sample_mails() -> list[bytes]:
@@ -106,8 +122,9 @@ def main() -> int:
         os.chmod(scratch, 0o755)
         with PrivateDovecot() as dovecot, SmtpSink() as sink:
             config = state / "maild.toml"
-            config.write_text(local_config(dovecot, sink, f"sqlite:///{state / 'maild.db'}", state, **TEAM),
-                              encoding="utf-8")
+            survey = {"listen": f"127.0.0.1:{SURVEY_PORT}", "public_url": f"http://127.0.0.1:{SURVEY_PORT}/survey"}
+            config.write_text(local_config(dovecot, sink, f"sqlite:///{state / 'maild.db'}", state, **TEAM,
+                                           survey=survey), encoding="utf-8")
             dovecot.append_many(sample_mails())
             automatic = [subject for _, _, subject, _, headers in SAMPLES if headers]
             print(f"== {len(SAMPLES)} mails put in the demo mailbox (Dovecot on port {dovecot.port}): "
@@ -140,6 +157,21 @@ def main() -> int:
             relay = sink.messages[before].message
             print(f"== what the customer gets: from {relay['From']}, without the quoted history")
             print(relay.get_body(("plain",)).get_content())
+            print(f"== 王强 resolves it (#resolve with the analysis report); maild --now {RESOLVED} once, "
+                  f"then two hours later, maild --now {SURVEYED} once")
+            before = len(sink.messages)
+            dovecot.append(engineer_resolves(notification))
+            print(maild(config, "once", now=RESOLVED))
+            print(maild(config, "once", now=SURVEYED))
+            sent(sink, before)
+            survey = next(r.message for r in sink.messages[before:] if "满意" in r.message.get_body(("plain",)).get_content())
+            print(f"== the satisfaction survey to {survey['To']}: answered by reply, or by a link "
+                  "(`maild serve` answers them on survey.listen)")
+            print(survey.get_body(("plain",)).get_content())
+            print(f"== on the 5th the supervisor gets November's report; maild --now {REPORT_DAY} report "
+                  f"--month 2026-11 --out {state / 'report'}")
+            print(maild(config, "report", "--month", "2026-11", "--out", str(state / "report"), now=REPORT_DAY))
+            print(maild(config, "report", "--month", "2026-11", now=REPORT_DAY))
     return 0
 
 
