@@ -73,7 +73,7 @@ def ticket_now(state: TicketState) -> TicketNow:
     latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
     return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
                      state.language, state.subject, state.eta, state.last_customer_message_id, latest,
-                     state.resolved_at, any(kind == "reopened" for _, kind, _ in state.events))
+                     state.resolved_at, state.reopened)
 
 
 def clocks_started(state: TicketState) -> bool:

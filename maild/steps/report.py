@@ -60,7 +60,7 @@ class Report:
         with transaction():
             first = reports.first_fetched_at()
             before_our_time = first is None or first >= month_bounds(month, self.config.helpdesk.zone)[1]
-            if before_our_time or reports.reported(month) or not reports.latch(month, now):
+            if before_our_time or not reports.latch(month, now):
                 # A month that ended before maild took its first mail has nothing to report: a new
                 # install sends no empty report for the month before it.
                 self._settled = month
@@ -118,7 +118,7 @@ def build(month: str | None, config: Config, now: datetime) -> MonthReport:
                 sla["progress"] = cadence
         tickets.append(MonthTicket(row.number, row.received_at, row.status, row.priority, row.problem_type,
                                    row.organisation, row.customer, row.subject, row.assignee, row.resolved_at,
-                                   any(kind == "reopened" for _, kind, _ in state.events), row.rating,
+                                   state.reopened, row.rating,
                                    row.suggestions, sla))
     found = figures(month, tickets)
     return MonthReport(found, tickets_csv(tickets, zone), charts(found))

@@ -145,7 +145,7 @@ class SurveyDesk:
                 case actions.RecordSurvey(customer, rating, suggestions, by):
                     surveys.answer(survey.ticket_id, customer, rating, suggestions, by, now)
                 case actions.RecordEvent(kind, actor, detail, feedback):
-                    tickets.add_events(survey.ticket_id, now, [(kind, actor, detail, None, feedback)])
+                    tickets.add_events(survey.ticket_id, now, [(kind, actor, detail, survey.status, feedback)])
                 case actions.QueueMail():
                     fresh, _ = queue_notice(action, (survey.ticket_id, survey.number), None, self.config.helpdesk,
                                             self.renderer, now)

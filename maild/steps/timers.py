@@ -77,14 +77,11 @@ class Timers:
         later = [t.due for t in waiting if t.due > now]
         timers.look_again(state.id, now if fired else min(later, default=None))
 
-
     def _survey(self, queued: actions.QueueMail, state: TicketState, now: datetime) -> None:
-        """The survey mail, with its links; the survey row (T3) remembers it went, and which mail
-        it was: a reply to that one is the answer."""
+        """The survey mail, with its links (they name the survey row, T3, which remembers it went)."""
         survey_id = surveys.start(state.id, state.customer, now)
         queued = replace(queued, context={**queued.context, "links": self.survey_links(state.number, survey_id, now)})
-        _, notice = queue_notice(queued, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
-        surveys.sent_as(survey_id, notice.message_id)
+        queue_notice(queued, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
 
 
 def ticket_for(timer: Timer, ticket: TicketNow, state: TicketState) -> TicketNow:

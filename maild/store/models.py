@@ -248,7 +248,6 @@ class Survey(BaseModel):
     ticket = ForeignKeyField(Ticket, unique=True, backref="survey", on_delete="CASCADE")
     customer = CharField()  # lower-cased: survey.resend_after_days counts from the last survey to it
     sent_at = UtcDateTimeField(null=True)  # None: recorded by a staff member, no survey mail went
-    message_id = CharField(max_length=320, null=True)  # the survey mail's: a reply to it is the answer
     rating = CharField(null=True)  # satisfied | basically-satisfied | unsatisfied
     suggestions = TextField(null=True)
     surveyed_by = CharField(null=True)  # "maild", or the staff member who took the answer

@@ -47,7 +47,3 @@ def first_fetched_at() -> datetime | None:
     """When the store took its first mail (the lowest id: no scan of the table)."""
     found = run("SELECT fetched_at FROM inbound ORDER BY id LIMIT 1").fetchone()
     return aware(found[0]) if found else None
-
-
-def reported(month: str) -> bool:
-    return run("SELECT 1 FROM monthly_report WHERE month = ?", (month,)).fetchone() is not None

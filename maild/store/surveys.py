@@ -10,27 +10,19 @@ from .sql import aware, rows, run, utc
 
 @dataclass(frozen=True)
 class SurveyRow:
+    """A survey as its link's page and answer need it: the ticket, and the answer so far."""
+
     id: int
     ticket_id: int
     number: str
+    status: str
     language: str
     customer: str
     customer_name: str
     subject: str
     assignee: str | None
-    sent_at: datetime | None
     rating: str | None
     suggestions: str | None
-    surveyed_by: str | None
-    surveyed_at: datetime | None
-
-
-_COLUMNS = ("s.id, s.ticket_id, t.number, t.language, t.customer, t.customer_name, t.subject, t.assignee, s.sent_at, "
-            "s.rating, s.suggestions, s.surveyed_by, s.surveyed_at")
-
-
-def _row(found: tuple) -> SurveyRow:
-    return SurveyRow(*found[:8], aware(found[8]), *found[9:12], aware(found[12]))
 
 
 def start(ticket_id: int, customer: str, now: datetime) -> int:
@@ -38,10 +30,6 @@ def start(ticket_id: int, customer: str, now: datetime) -> int:
     return run("INSERT INTO survey (ticket_id, customer, sent_at) VALUES (?, ?, ?) ON CONFLICT (ticket_id) "
                "DO UPDATE SET customer = excluded.customer, sent_at = excluded.sent_at RETURNING id",
                (ticket_id, customer, utc(now))).fetchone()[0]
-
-
-def sent_as(survey_id: int, message_id: str) -> None:
-    run("UPDATE survey SET message_id = ? WHERE id = ?", (message_id, survey_id))
 
 
 def last_sent_to(customer: str) -> datetime | None:
@@ -65,11 +53,7 @@ def answer(ticket_id: int, customer: str, rating: str, suggestions: str, by: str
 
 
 def by_id(survey_id: int) -> SurveyRow | None:
-    found = rows(f"SELECT {_COLUMNS} FROM survey s JOIN ticket t ON t.id = s.ticket_id WHERE s.id = ?", (survey_id,))
-    return _row(found[0]) if found else None
-
-
-def of_ticket(ticket_id: int) -> SurveyRow | None:
-    found = rows(f"SELECT {_COLUMNS} FROM survey s JOIN ticket t ON t.id = s.ticket_id WHERE s.ticket_id = ?",
-                 (ticket_id,))
-    return _row(found[0]) if found else None
+    found = rows("SELECT s.id, s.ticket_id, t.number, t.status, t.language, t.customer, t.customer_name, t.subject, "
+                 "t.assignee, s.rating, s.suggestions FROM survey s JOIN ticket t ON t.id = s.ticket_id "
+                 "WHERE s.id = ?", (survey_id,))
+    return SurveyRow(*found[0]) if found else None

@@ -39,6 +39,11 @@ class TicketState:
     events: tuple[tuple[datetime, str, str | None], ...]  # (at, kind, status after it), in order
     fired: frozenset[tuple[str, str]]  # (kind, period) of the timers latched
 
+    @property
+    def reopened(self) -> bool:
+        """Ever reopened by the customer's mail."""
+        return any(kind == "reopened" for _, kind, _ in self.events)
+
 
 def tickets_due(now: datetime, limit: int) -> list[int]:
     """Up to `limit` tickets whose timers are to be looked at by now; on PostgreSQL locked until
