@@ -16,12 +16,14 @@ from .config import Config
 from .outgoing.templates import renderer_for
 from .progress import Counts, ProgressLine
 from .steps import drain
+from .steps.archive import Archive
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
 from .steps.process import Process
 from .steps.report import Report
 from .steps.survey import SurveyDesk, SurveyLinks
 from .steps.timers import Timers
+from .steps.timers_views import ticket_document
 from .store.attachments import AttachmentStore
 from .store.db import is_postgresql, open_database
 from .workers import StepProcess
@@ -49,6 +51,7 @@ class App:
         self.survey_links = SurveyLinks(config)
         self.timers = Timers(config, self.renderer, self.survey_links.links)
         self.report = Report(config, self.renderer)
+        self.archive = Archive(config, self.mailbox, lambda number, now: ticket_document(number, config, now) or {})
         self.flush = Flush(config.smtp)
         workers.tune_garbage_collector()
 
@@ -106,9 +109,13 @@ class App:
         return RoundResult(fetch.stored, sum(p.total for p in processing_steps), flush.total, self.timers.total)
 
     def _timers_round(self, flush: StepProcess) -> None:
-        """The timers due, and the monthly report when its day has come."""
-        if sum(drain((self.timers, self.report), self.clock.now).values()):
+        """The timers due, the monthly report when its day has come, the archiving due."""
+        if sum(drain(self.timed_steps(), self.clock.now).values()):
             flush.wake()
+
+    def timed_steps(self) -> tuple[Timers, Report, Archive]:
+        """The steps the clock drives, in the order a round runs them."""
+        return self.timers, self.report, self.archive
 
     def close(self) -> None:
         self.flush.close()

@@ -63,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
     tickets.add_argument("--status", choices=TICKET_STATUSES, help="only tickets in this status")
     tickets.add_argument("--priority", choices=PRIORITIES, help="only tickets of this priority")
     tickets.add_argument("--assignee", metavar="ADDRESS", help="only tickets this engineer handles")
+    tickets.add_argument("--archived", action="store_true", help="only tickets filed in the archive")
     tickets.add_argument("--overdue", action="store_true",
                          help="only unfinished tickets with a clock breached or due within the hour")
     show = sub.add_parser("show", help="a ticket with its messages in order")
@@ -88,8 +89,23 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="a month's report (G18): its figures, or with --out the HTML, CSV and charts")
     report.add_argument("--month", type=_month, metavar="YYYY-MM", help="the month (default: the one before now)")
     report.add_argument("--out", metavar="DIR", help="write report.html, report.csv and the charts (PNG) there")
+    archive = sub.add_parser("archive", help="the archived tickets (T4): number, type, solution, knowledge-base entry")
+    archive.add_argument("--month", type=_month, metavar="YYYY-MM", help="only tickets received in this month")
+    as_csv = archive.add_mutually_exclusive_group()
+    as_csv.add_argument("--csv", action="store_true", help="CSV (UTF-8 with a byte-order mark, for spreadsheets)")
+    kb = sub.add_parser("kb", help="the knowledge base (G17): list, show ID, search QUERY, publish ID")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True, metavar="list|show|search|publish",
+                                    help="what to do with the knowledge base")
+    kb_commands.add_parser("list", help="every entry, drafts too")
+    kb_commands.add_parser("show", help="one entry").add_argument("id", type=int, help="the entry's id")
+    kb_commands.add_parser("search", help="published entries matching the words, best first").add_argument("query", help="words, Chinese or English")
+    kb_commands.add_parser("publish", help="publish a draft (kb.review = true)").add_argument(
+        "id", type=int, help="the entry's id")
     for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status", "timers", "report"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
+    as_csv.add_argument("--json", action="store_true", help="machine-readable output")
+    for name in ("list", "show", "search"):
+        kb_commands.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     return p
 
 
@@ -247,7 +263,7 @@ def _store(config: Config) -> ModuleType:
 
 def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
-    rows = queries.list_tickets(args.status, args.priority, args.assignee)
+    rows = queries.list_tickets(args.status, args.priority, args.assignee, args.archived)
     if args.overdue:
         from .steps.timers_views import overdue
 
@@ -262,14 +278,13 @@ def cmd_tickets(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_show(config: Config, args: argparse.Namespace) -> int:
-    queries = _store(config)
-    from .steps.timers_views import ticket_sla
+    _store(config)
+    from .steps.timers_views import ticket_document
 
-    ticket = queries.ticket_detail(args.number.upper())
+    ticket = ticket_document(args.number.upper(), config, clock_for(config, args).now())
     if ticket is None:
         print(f"maild: no ticket {args.number}", file=sys.stderr)
         return 1
-    ticket["sla"] = ticket_sla(ticket["number"], config, clock_for(config, args).now())
     emit(ticket, args.json, lambda t: formats.ticket(t, config.helpdesk.zone))
     return 0
 
@@ -354,6 +369,44 @@ def cmd_timers(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive(config: Config, args: argparse.Namespace) -> int:
+    queries = _store(config)
+    rows = queries.archived(args.month)
+    if args.csv:
+        sys.stdout.buffer.write(formats.archive_csv(rows))
+        return 0
+    emit(rows, args.json, lambda rows: "\n".join(
+        f"{t['number']}  {t['type'] or '-':<20} kb {t['kb_entry'] or '-':<5} {t['folder']}  {t['solution']}"
+        for t in rows) or "no archived tickets")
+    return 0
+
+
+def cmd_kb(config: Config, args: argparse.Namespace) -> int:
+    from .steps import knowledge
+
+    _store(config)
+    if args.kb_command == "publish":
+        if not knowledge.publish(args.id, "maild kb publish", config, clock_for(config, args).now()):
+            print(f"maild: no draft entry {args.id} (unknown, or published already)", file=sys.stderr)
+            return 1
+        print(f"entry {args.id} published")
+        return 0
+    if args.kb_command == "show":
+        found = knowledge.entry(args.id)
+        if found is None:
+            print(f"maild: no entry {args.id}", file=sys.stderr)
+            return 1
+        emit(found, args.json, formats.kb_entry)
+    elif args.kb_command == "search":
+        emit(knowledge.search(args.query), args.json, lambda hits: "\n".join(
+            f"{h['id']:>5}  {h['score']:>7.3f}  {h['title']}" for h in hits) or "no entry matches")
+    else:
+        emit(knowledge.entries(), args.json, lambda rows: "\n".join(
+            f"{e['id']:>5}  {e['status']:<9} {e['ticket']}  {e['type'] or '-':<20} {e['title']}" for e in rows)
+            or "no entries")
+    return 0
+
+
 def cmd_status(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
     emit(queries.status(), args.json, formats.status)
@@ -361,7 +414,8 @@ def cmd_status(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
-    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "report": cmd_report, "tickets": cmd_tickets,
+    "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "report": cmd_report, "archive": cmd_archive,
+    "kb": cmd_kb, "tickets": cmd_tickets,
     "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
     "requeue": cmd_requeue, "outbox": cmd_outbox,
     "status": cmd_status, "timers": cmd_timers,

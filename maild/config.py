@@ -16,6 +16,7 @@ import datetime
 import json
 import os
 import re
+import string
 import tomllib
 import types
 import typing
@@ -244,6 +245,23 @@ class ReportConfig:
     to: tuple[str, ...] = ("supervisor",)  # roles (of ROLES) or addresses
 
 
+ARCHIVE_FIELDS = ("type", "yyyy", "mm", "number")  # what archive.folder may name
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    after_working_days: int = 3  # a resolved ticket is archived this many working days later (G16)
+    dir: str | None = None  # the files: <dir>/<type>/<yyyy>/<mm>/<number>/; unset: <state_dir>/archive
+    folder: str = "Archive/{type}/{yyyy}-{mm}"  # the IMAP folder ({type} {yyyy} {mm} {number}; / = hierarchy)
+
+
+@dataclass(frozen=True)
+class KbConfig:
+    dir: str | None = None  # the Markdown export, one file per entry; unset: <state_dir>/kb
+    review: bool = False  # True: an entry waits for a kb-admin (`maild kb publish ID`, `#kb publish`)
+    suggest: int = 3  # published entries suggested in a new ticket's acknowledgement (0: none)
+
+
 @dataclass(frozen=True)
 class Config:
     imap: ImapConfig
@@ -263,7 +281,17 @@ class Config:
     workflow: WorkflowConfig = WorkflowConfig()
     survey: SurveyConfig = SurveyConfig()
     report: ReportConfig = ReportConfig()
+    archive: ArchiveConfig = ArchiveConfig()
+    kb: KbConfig = KbConfig()
     source: str = ""
+
+    @property
+    def archive_dir(self) -> Path:
+        return Path(self.archive.dir or Path(self.helpdesk.state_dir) / "archive")
+
+    @property
+    def kb_dir(self) -> Path:
+        return Path(self.kb.dir or Path(self.helpdesk.state_dir) / "kb")
 
     @property
     def staff_by_address(self) -> dict[str, StaffMember]:
@@ -290,6 +318,8 @@ SECTIONS: dict[str, type] = {
     "workflow": WorkflowConfig,
     "survey": SurveyConfig,
     "report": ReportConfig,
+    "archive": ArchiveConfig,
+    "kb": KbConfig,
 }
 
 # The lists of entries: TOML name ([[staff]]) → the Config field that holds them and their type.
@@ -342,6 +372,9 @@ def config_from_dict(data: dict, source: str = "") -> Config:
     _validate_workflow(config)
     _validate_survey(config.survey)
     _validate_report(config.report)
+    _validate_archive(config.archive)
+    if config.kb.suggest < 0:
+        raise ConfigError("kb.suggest", f"expected 0 or more entries, got {config.kb.suggest}")
     return config
 
 
@@ -492,6 +525,18 @@ def _validate_survey(survey: SurveyConfig) -> None:
     if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
         raise ConfigError("survey.public_url", f"expected an http:// or https:// address without ?query or #fragment, "
                                                f"got {_quoted(url)}")
+
+
+def _validate_archive(archive: ArchiveConfig) -> None:
+    if archive.after_working_days < 1:
+        raise ConfigError("archive.after_working_days", f"expected 1 or more, got {archive.after_working_days}")
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(archive.folder) if name is not None}
+    except ValueError as exc:
+        raise ConfigError("archive.folder", f"not a pattern: {exc}") from exc
+    if names - set(ARCHIVE_FIELDS) or not archive.folder.strip("/ "):
+        raise ConfigError("archive.folder", f"expected a folder name with any of {{type}} {{yyyy}} {{mm}} {{number}}, "
+                                            f"got {_quoted(archive.folder)}")
 
 
 def _validate_report(report: ReportConfig) -> None:

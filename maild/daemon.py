@@ -99,7 +99,7 @@ class Daemon:
         self._heartbeats[loop] = time.monotonic()
 
     def _progress(self, step: str, work: int) -> None:
-        self._beat({"flush": "outbox", "timers": "timers", "report": "timers"}.get(step, "mail"))
+        self._beat({"flush": "outbox", "timers": "timers", "report": "timers", "archive": "timers"}.get(step, "mail"))
         if step in ("process", "timers", "report"):
             self._wake_outbox.set()
         if step == "process":
@@ -145,7 +145,7 @@ class Daemon:
             self._wake_timers.clear()
             sleep = TIMERS_IDLE
             try:
-                drain((self.app.timers, self.app.report), self.app.clock.now, self._stop.is_set, self._progress)
+                drain(self.app.timed_steps(), self.app.clock.now, self._stop.is_set, self._progress)
                 sleep = self._until_next_timer()
             except StoreError as exc:
                 log.error("timers: %s", exc)

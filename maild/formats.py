@@ -5,6 +5,8 @@ Times in the helpdesk's zone, to the minute; one mail or ticket per block, one f
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -176,4 +178,25 @@ def report(r: dict[str, Any]) -> str:
              f"satisfaction: {counts(r['satisfaction'])}"]
     lines += [f"weak spot: {w['type']} ({w['module']}): {w['breaches']} breaches" for w in r["weak_spots"]]
     lines += [f"suggestion {s['ticket']} ({s['rating']}): {s['suggestions']}" for s in r["suggestions"]]
+    return "\n".join(lines)
+
+
+ARCHIVE_COLUMNS = ("number", "type", "solution", "kb_entry", "archived_at", "folder", "path")
+
+
+def archive_csv(rows: list[dict[str, Any]]) -> bytes:
+    """`maild archive --csv`: T4, UTF-8 with a byte-order mark (spreadsheets then read Chinese right)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(ARCHIVE_COLUMNS)
+    writer.writerows([row[column] if row[column] is not None else "" for column in ARCHIVE_COLUMNS] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def kb_entry(e: dict[str, Any]) -> str:
+    """`maild kb show`: the entry as staff read it."""
+    lines = [f"entry {e['id']}: {e['title']}  ({e['status']}, from {e['ticket']})",
+             f"type: {e['type'] or '-'}   module: {e['module'] or '-'}", "", e["faq"], "", "steps:", e["steps"] or "-"]
+    if e["screenshots"]:
+        lines += ["", "screenshots:", *e["screenshots"]]
     return "\n".join(lines)

@@ -79,7 +79,7 @@ def test_text_and_html_are_alternatives() -> None:
 def acknowledgement(language: str = "en", helpdesk: HelpdeskConfig = HELPDESK, urgent: timedelta = timedelta(hours=2),
                     others: timedelta = timedelta(hours=24), name: str = "Alice Smith"):
     queued = QueueMail("ack", "ack:k", Address("alice@customer.example", name), language, "Cannot log in",
-                       {"customer_name": name, "received_at": NOW, "urgent_response_within": urgent,
+                       {"customer_name": name, "received_at": NOW, "kb": [], "urgent_response_within": urgent,
                         "response_within": others})
     return write_notice(queued, "TS20261125001", helpdesk, Renderer(default_templates_dir()), NOW)
 

@@ -44,9 +44,9 @@ def survey_app(dovecot, smtp_sink, database_url, state_dir) -> Iterator[tuple[Ap
 
 
 def resolved_ticket(app: App, clock: FrozenClock, dovecot, smtp_sink, subject: str = "系统无法登录",
-                    customer: str = CUSTOMER) -> str:
-    """A customer's ticket, resolved by the lead an hour later; the sink emptied."""
-    dovecot.append(chinese_mail(subject=subject, sender=customer))
+                    customer: str = CUSTOMER, mail: bytes | None = None) -> str:
+    """A customer's ticket (opened by `mail`, of that subject), resolved by the lead an hour later; the sink emptied."""
+    dovecot.append(mail or chinese_mail(subject=subject, sender=customer))
     app.once()
     number = Ticket.get(Ticket.subject == subject).number
     clock.advance(timedelta(hours=1))

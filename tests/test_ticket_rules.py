@@ -59,7 +59,7 @@ def test_the_acknowledgement_goes_to_the_customer_threaded_on_their_mail() -> No
     assert (ack.kind, ack.dedupe_key, ack.to.address, ack.rate_key) == (
         "ack", "ack:key-1@customer.example", "alice@customer.example", "alice@customer.example")
     assert (ack.in_reply_to, ack.references) == ("m1@customer.example", ("m0@customer.example", "m1@customer.example"))
-    assert ack.context == {"customer_name": "Alice Smith", "received_at": RECEIVED,
+    assert ack.context == {"customer_name": "Alice Smith", "received_at": RECEIVED, "kb": [],
                            "urgent_response_within": timedelta(hours=2), "response_within": timedelta(hours=24)}
 
 

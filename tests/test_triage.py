@@ -148,4 +148,4 @@ def test_the_assignee_gets_the_intake_record_and_the_commands(team_app, dovecot,
     [notification] = [m.message for m in smtp_sink.messages if m.message["To"].addresses[0].addr_spec == "li@example.com"]
     text = notification.get_body(("plain",)).get_content()
     assert "Organisation: 甲科技有限公司" in text and "138 0013 8000" in text and "Urgency:      P1(高)" in text
-    assert "\n  #status in-progress|waiting|resolved|closed\n" in text and "\n  #kb\n" in text
+    assert "\n  #status in-progress|waiting|resolved|closed\n" in text and "\n  #kb [TITLE]\n" in text

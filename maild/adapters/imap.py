@@ -164,6 +164,44 @@ class ImapMailbox:
             else:
                 self.client.add_flags(uids, [b"\\Seen"])
 
+    # -- the archive's folders (G16): each call selects the folder it works in ---------------------
+
+    def delimiter(self) -> str:
+        """The server's hierarchy delimiter ("." or "/"; a flat server: none, so "/" is kept)."""
+        with translated("list"):
+            found = self.client.list_folders("", "")
+        delimiter = found[0][1] if found else None
+        return (delimiter.decode() if isinstance(delimiter, bytes) else delimiter) or "/"
+
+    def ensure_folder(self, name: str) -> None:
+        with translated(f"create {name}"):
+            if not self.client.folder_exists(name):
+                self.client.create_folder(name)
+                self.client.subscribe_folder(name)
+
+    def find(self, folder: str, criteria: list[str | int]) -> list[int]:
+        """The UIDs in `folder` of the mails that match IMAP SEARCH `criteria` (none: no such folder)."""
+        with translated(f"search {folder}"):
+            if not self.client.folder_exists(folder):
+                return []
+            self.client.select_folder(folder)
+            return sorted(self.client.search(criteria))
+
+    def move(self, folder: str, uids: list[int], target: str) -> None:
+        """UID MOVE (or COPY, then \\Deleted and UID EXPUNGE of just those) from `folder`."""
+        with translated(f"move from {folder} to {target}"):
+            self.client.select_folder(folder)
+            if self.client.has_capability("MOVE"):
+                self.client.move(uids, target)
+            else:
+                self.client.copy(uids, target)
+                self.client.delete_messages(uids)
+                self.client.uid_expunge(uids)
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None:
+        with translated(f"append to {folder}"):
+            self.client.append(folder, raw, flags=(b"\\Seen",), msg_time=when)
+
     def ensure_processed_folder(self) -> None:
         target = self.config.processed_folder
         if target:

@@ -123,5 +123,27 @@ class QueueMail:
     images: tuple[Attachment, ...] = ()  # shown in the HTML part by cid:FILENAME (the report's charts)
 
 
+@dataclass(frozen=True)
+class FileInArchive:
+    """The ticket's archiving is due (G16): the archive step moves its mails and writes its files."""
+
+
+@dataclass(frozen=True)
+class ReturnFromArchive:
+    """The archived ticket was reopened: the archive step brings its mails back to the inbox."""
+
+
+@dataclass(frozen=True)
+class WriteKbEntry:
+    """The resolved ticket proposed with #kb becomes a knowledge-base entry (G17), or updates its own."""
+
+
+@dataclass(frozen=True)
+class PublishKbEntry:
+    """A kb-admin published the ticket's knowledge-base entry (`#kb publish`)."""
+
+    by: str
+
+
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, UpdateTicket,
-               RecordSurvey, QueueMail]
+               RecordSurvey, QueueMail, FileInArchive, ReturnFromArchive, WriteKbEntry, PublishKbEntry]

@@ -45,7 +45,7 @@ REPORT = {"root cause": "root_cause", "根因": "root_cause", "原因": "root_ca
 HELP = "\n".join((  # one command a line, as the mails to engineers list them
     "#status in-progress|waiting|resolved|closed", "#priority P0-P3", "#assign ADDRESS-or-name", "#type TYPE",
     "#eta YYYY-MM-DD HH:MM (helpdesk time)", "#note (the rest of the mail is an internal note)", "#complex",
-    "#resolve, then Root cause: / Solution: / Test result:", "#kb",
+    "#resolve, then Root cause: / Solution: / Test result:", "#kb [TITLE]", "#kb publish",
     "#customer ADDRESS, #channel phone|chat|ticket-system|on-site (in a new mail: a ticket for that customer)"))
 
 _HASHED = re.compile(r"^\s*[#＃]\s*([^\s:：]+)\s*[:：]?\s*(.*?)\s*$")

@@ -9,12 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..parsing import Address, ParsedMail
-from .actions import Action, Assign, QueueMail, RecordEvent, TouchTicket, UpdateTicket
+from .actions import Action, Assign, PublishKbEntry, QueueMail, RecordEvent, TouchTicket, UpdateTicket
 from .commands import HELP, Command, Parsed, Staff, parse
 from .correlate import KnownTicket
 from .mail_inputs import MailFacts, MailPolicy
 from .reply_text import new_text
 from .routing import Engineer
+
+PUBLISH = ("publish", "发布")  # `#kb publish`: a kb-admin publishes the ticket's entry (kb.review)
 
 
 def engineer_mail(mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
@@ -89,6 +91,11 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
                     *(QueueMail("complex", f"complex:{facts.message_key}:{e.address}", Address(e.address, e.name),
                                 policy.default_language, f"[{ticket.priority or '-'}] {ticket.subject}", context,
                                 on_thread=False) for e in invited)]
+        case "kb" if command.value.strip().lower() in PUBLISH:
+            member = policy.roster.member(by)
+            if member is None or "kb-admin" not in member.roles:
+                return [RecordEvent("kb-publish-refused", by, "only a kb-admin publishes a knowledge-base entry")]
+            return [PublishKbEntry(by), RecordEvent("kb-published", by)]
         case "kb":
             return [UpdateTicket({"kb_proposed": True}), RecordEvent("kb", by, command.value)]
         case "resolve":

@@ -8,6 +8,7 @@ from typing import Mapping
 
 from .classify import BUILTIN, ClassifyPolicy
 from .correlate import KnownTicket
+from .kb import EMPTY, KbIndex
 from .routing import Roster
 from .screen import MailboxFacts, ScreenPolicy
 
@@ -27,6 +28,7 @@ class MailPolicy:
     directory: Mapping[str, str] = field(default_factory=dict, hash=False)  # address or domain → organisation
     authserv_id: str = ""  # workflow.authserv_id: whose Authentication-Results prove a staff From
     reopen_within: float = 604800  # workflow.reopen_within: seconds after resolution a reply reopens
+    kb_suggest: int = 3  # kb.suggest: knowledge-base entries an acknowledgement suggests
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -48,3 +50,4 @@ class MailFacts:
     mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
     load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee
     surveys: frozenset[str] = frozenset()  # our survey mails' Message-IDs among its thread ids
+    kb: KbIndex = field(default=EMPTY, hash=False)  # the published knowledge-base entries, searchable

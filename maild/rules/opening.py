@@ -179,8 +179,10 @@ def acknowledgement(request: Request, facts: MailFacts, policy: MailPolicy, lang
     references = request.references
     if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
         references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
+    suggested = facts.kb.suggest(subject, request.text, policy.kb_suggest)
     return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
                      {"customer_name": request.customer.name, "received_at": facts.received_at,
+                      "kb": [{"id": hit.id, "title": hit.title, "steps": hit.steps} for hit in suggested],
                       **policy.promised_response},
                      request.answers, tuple(references), rate_key=recipient.key)
 

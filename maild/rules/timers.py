@@ -19,6 +19,9 @@ a due timer does, as actions, from the ticket as it stands when it fires.
                            (or the reopening)
   survey                   the customer, survey.after the resolution and within 1 working day of
                            it (G15): the satisfaction survey, unless rules.survey says not to them
+  kb-entry                 at the resolution of a ticket proposed with #kb: its knowledge-base entry (G17)
+  archive                  archive.after_working_days after the resolution: the ticket is archived (G16)
+  unarchive                at once when an archived ticket is open again: its mails back to the inbox
 
 A catch-up after downtime is one firing per kind: an update's period is its due time, counted from
 the last one sent, so the next is counted from the late one; a reminder whose deadline is due too
@@ -35,7 +38,8 @@ from typing import Mapping
 
 from ..config import Config, working_days_in
 from ..parsing import Address
-from .actions import Action, QueueMail, RecordEvent
+from .actions import Action, FileInArchive, QueueMail, RecordEvent, ReturnFromArchive, WriteKbEntry
+from .archive import archive_due
 from .calendar import WorkCalendar, calendar_from
 from .routing import Roster, roster_from
 from .sla import FINISHED, Clock, SlaPolicy, TicketTimes, clocks, sla_policy_from
@@ -67,6 +71,7 @@ class TimerPolicy:
     default_language: str = "zh"
     survey_after: int = 7200  # survey.after
     resend_after_days: int = 30  # survey.resend_after_days
+    archive_after: int = 3  # archive.after_working_days
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class TicketNow:
     latest_action: str  # the latest step the customer may know of (a kind of the trail)
     resolved_at: datetime | None = None
     reopened: bool = False  # ever, by the customer's mail
+    kb_proposed: bool = False  # proposed as a typical case (#kb)
     survey: SurveyFacts | None = None  # given by the timers step to a survey that is due
 
 
@@ -95,6 +101,9 @@ def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Time
         return after_resolution(ticket, policy)
     found = clocks(ticket.times, now, policy.sla, policy.calendar)
     timers: list[Timer] = []
+    filed = next((s for s in reversed(ticket.times.steps) if s.kind in ("archived", "unarchived")), None)
+    if filed is not None and filed.kind == "archived":  # archived, and open again since
+        timers.append(Timer("unarchive", period_at(filed.at), filed.at))
     answer = found["first_response"]
     if answer.done is None:
         timers += [Timer("first-response-reminder", ONCE, share(answer, policy.warn_at)),
@@ -119,11 +128,15 @@ def schedule(ticket: TicketNow, now: datetime, policy: TimerPolicy) -> list[Time
 
 
 def after_resolution(ticket: TicketNow, policy: TimerPolicy) -> list[Timer]:
-    """A resolved ticket's timers: its survey, once per resolution."""
+    """A resolved ticket's timers, once per resolution: its survey, its knowledge-base entry when
+    proposed, its archiving."""
     resolved = ticket.resolved_at
     if resolved is None:  # closed without a resolution, or resolved before maild kept the time
         return []
-    return [Timer("survey", period_at(resolved), survey_due(resolved, policy.survey_after, policy.calendar))]
+    period = period_at(resolved)
+    kb = [Timer("kb-entry", period, resolved)] if ticket.kb_proposed else []
+    return [Timer("survey", period, survey_due(resolved, policy.survey_after, policy.calendar)), *kb,
+            Timer("archive", period, archive_due(resolved, policy.archive_after, policy.calendar))]
 
 
 def period_at(moment: datetime) -> str:
@@ -149,7 +162,8 @@ def timer_policy(config: Config) -> TimerPolicy:
     sla = config.sla
     return TimerPolicy(sla_policy_from(sla), calendar_from(config.calendar, config.helpdesk.zone),
                        roster_from(config), sla.progress_every, sla.update_reminder, sla.warn_at,
-                       config.helpdesk.default_language, config.survey.after, config.survey.resend_after_days)
+                       config.helpdesk.default_language, config.survey.after, config.survey.resend_after_days,
+                       config.archive.after_working_days)
 
 
 def share(clock: Clock, part: float) -> datetime:
@@ -167,6 +181,12 @@ def fire(timer: Timer, ticket: TicketNow, scheduled: list[Timer], now: datetime,
     key = f"timer:{ticket.number}:{timer.kind}:{timer.period}"
     if timer.kind == "survey":
         return survey(ticket, key, now, policy)
+    if timer.kind == "kb-entry":
+        return [WriteKbEntry()]
+    if timer.kind == "archive":
+        return [FileInArchive()]
+    if timer.kind == "unarchive":
+        return [ReturnFromArchive()]
     context = {"what": timer.kind, "due": deadline, "priority": ticket.times.priority,
                "customer": ticket.customer, "customer_name": ticket.customer_name, "status": ticket.status,
                "assignee": name_of(ticket.assignee, policy.roster), "received_at": ticket.times.received_at}

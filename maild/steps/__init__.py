@@ -1,4 +1,4 @@
-"""The steps of the mail loop: fetch, process, timers, report, flush (later archive).
+"""The steps of the mail loop: fetch, process, timers, report, archive, flush.
 
 Every step has one shape, `run(now) -> int`: do one bounded piece of work and say how much was
 done, 0 when there is nothing to do now. `maild once` drains the steps until all of them say 0;
@@ -11,14 +11,20 @@ from collections import Counter
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
-from ..config import HelpdeskConfig
+from pathlib import Path
+
+from ..config import Config, HelpdeskConfig
+from ..outgoing.kb_markdown import markdown
 from ..outgoing.notices import Notice, write_notice
 from ..outgoing.templates import Renderer
 from ..rules.actions import QueueMail
+from ..rules.archive import unique_names
+from ..rules.kb import KbSource, entry_from
+from ..rules.report import module_of
 from ..rules.sla import Step as TrailStep
 from ..rules.sla import TicketTimes
 from ..rules.timers import TicketNow
-from ..store import outbox
+from ..store import kb, kb_files, outbox
 from ..store.timers import TicketState
 
 
@@ -73,9 +79,40 @@ def ticket_now(state: TicketState) -> TicketNow:
     latest = next((kind for _, kind, _ in reversed(state.events) if kind in PUBLIC), "opened")
     return TicketNow(state.number, state.status, times, state.assignee, state.customer, state.customer_name,
                      state.language, state.subject, state.eta, state.last_customer_message_id, latest,
-                     state.resolved_at, state.reopened)
+                     state.resolved_at, state.reopened, state.kb_proposed)
 
 
 def clocks_started(state: TicketState) -> bool:
     """A ticket's clocks start when it is classified."""
     return bool(state.priority and state.received_at)
+
+
+def write_kb_entry(ticket_id: int, config: Config, now: datetime) -> int | None:
+    """The resolved #kb ticket's knowledge-base entry (G17), new or updated, and its Markdown file
+    with the screenshots; published at once unless kb.review wants a kb-admin. Returns its id."""
+    found = kb.source(ticket_id)
+    if found is None:
+        return None
+    draft = entry_from(KbSource(**found, module=module_of(found["problem_type"]).strip("-") or None))
+    entry_id = kb.write(ticket_id, draft.title, draft.problem_type, draft.module, draft.steps, draft.faq,
+                        not config.kb.review, now)
+    images = kb.images(ticket_id)
+    stored = Path(config.helpdesk.state_dir) / "attachments"
+    kb.set_screenshots(entry_id, kb_files.copy_screenshots(
+        config.kb_dir, entry_id, list(zip(unique_names([name for name, _ in images]), (stored / p for _, p in images)))))
+    export_kb_entry(entry_id, config)
+    return entry_id
+
+
+def export_kb_entry(entry_id: int, config: Config) -> None:
+    """The entry's Markdown file, as it stands."""
+    for entry in kb.entries(entry_id):
+        kb_files.write_entry(config.kb_dir, entry_id, markdown(entry))
+
+
+def publish_kb_entry(entry_id: int, by: str, config: Config, now: datetime) -> bool:
+    """A kb-admin publishes a draft (kb.review); False when it is no draft (unknown, or published)."""
+    if not kb.publish(entry_id, by, now):
+        return False
+    export_kb_entry(entry_id, config)
+    return True

@@ -24,17 +24,18 @@ from ..rules import actions
 from ..rules.classify import BUILTIN, ClassifyPolicy, ClassifyRule
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
 from ..rules.intake import urgency
+from ..rules.kb import EMPTY, KbIndex
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.routing import roster_from
 from ..rules.timers import first_look, timer_policy
 from ..rules.tickets import ticket_number
-from ..store import inbound, outbox, surveys, tickets
+from ..store import inbound, kb, outbox, surveys, tickets
 from ..store.attachments import AttachmentStore
 from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
 from ..store.tickets import TicketRow
-from . import queue_notice
+from . import publish_kb_entry, queue_notice
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Process:
         self.total = 0  # mails taken since start, for `maild once` to report
         self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
         self._load: Counter[str] = Counter()  # open tickets per assignee, read once per batch
+        self._kb, self._kb_version = EMPTY, None  # the published entries' index, rebuilt when they change
 
     def run(self, now: datetime) -> int:
         """Returns how many mails were claimed (and processed, or quarantined); 0: none waiting."""
@@ -111,6 +113,7 @@ class Process:
             mine = inbound.still_new([stored.id for stored, _ in parsed])
             recent = self._recent_automatic_mails([mail for _, mail in parsed], now)
             self._load = tickets.open_load() if self.policy.roster.staff else Counter()
+            self._refresh_kb()
             for stored, mail in parsed:
                 if stored.id not in mine:
                     continue
@@ -122,6 +125,14 @@ class Process:
                     recent.update(self.handle(stored, mail, now, recent))
         for level, line in self._said:
             log.log(level, "%s", line)
+
+    def _refresh_kb(self) -> None:
+        """The knowledge base's search index as the batch starts: one cheap query when nothing changed."""
+        if not self.policy.kb_suggest:
+            return
+        version = kb.version()
+        if version != self._kb_version:
+            self._kb, self._kb_version = KbIndex(kb.published()), version
 
     def _isolated(self, stored: StoredMail, mail: ParsedMail, recent: Counter[str], now: datetime) -> None:
         said, load = len(self._said), self._load.copy()
@@ -145,7 +156,7 @@ class Process:
         """Decide and write one mail; returns the addresses it queued automatic mail to."""
         answer_to = answer_key(mail)
         facts, referenced = gather_facts(mail, stored.message_key, stored.fetched_at, mailbox_facts(stored, now),
-                                         recent[answer_to] if answer_to else 0, self._load)
+                                         recent[answer_to] if answer_to else 0, self._load, self._kb)
         return self._apply(decide(mail, facts, self.policy), stored, mail, referenced, now)
 
     # -- carrying out the outcome ------------------------------------------------------------
@@ -202,6 +213,10 @@ class Process:
                     self._load[assignee] += 1
             case actions.RecordSurvey(customer, rating, suggestions, by):
                 surveys.answer(ticket.id, customer, rating, suggestions, by, now)
+            case actions.PublishKbEntry(by):
+                entry = kb.of_ticket(ticket.id)
+                if entry is not None:
+                    publish_kb_entry(entry, by, self.config, now)
             case actions.UpdateTicket(fields):
                 unknown = set(fields) - set(actions.TICKET_FIELDS)
                 assert not unknown, f"no ticket field {unknown}"
@@ -254,7 +269,8 @@ def mail_policy(config: Config) -> MailPolicy:
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
                       config.sla.first_response, classify_policy(config), roster_from(config), customer_tiers(config),
-                      customer_directory(config), config.workflow.authserv_id, config.workflow.reopen_within)
+                      customer_directory(config), config.workflow.authserv_id, config.workflow.reopen_within,
+                      config.kb.suggest)
 
 
 def classify_policy(config: Config) -> ClassifyPolicy:
@@ -289,7 +305,8 @@ def opening_triage(decided: tuple[actions.Action, ...],
 
 
 def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailbox: MailboxFacts,
-                 recent_auto_replies: int, load: Mapping[str, int]) -> tuple[MailFacts, dict[str, TicketRow]]:
+                 recent_auto_replies: int, load: Mapping[str, int],
+                 kb_index: KbIndex = EMPTY) -> tuple[MailFacts, dict[str, TicketRow]]:
     """What the store knows that bears on this mail, for the rule; and the rows of the tickets it
     names, for carrying out the outcome."""
     ours = tickets.tickets_for_message_ids(thread_ids(mail))
@@ -302,7 +319,7 @@ def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailb
              for number, row in referenced.items()}
     surveys = frozenset(message_id for message_id, (_, kind) in ours.items() if kind == "survey")
     return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load,
-                     surveys), referenced
+                     surveys, kb_index), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""The timers step: the guideline's time rules carried out on time (G2, G9, G12, G13).
+"""The timers step: the guideline's time rules carried out on time (G2, G9, G12, G13, G15-G17).
 
 One run, one transaction: the tickets due to be looked at (`timers_at` by now: a timer of theirs
 is due, or a mail moved them) are claimed, their timers worked out as they stand
@@ -18,10 +18,10 @@ from ..outgoing.templates import Renderer
 from ..rules import actions
 from ..rules.survey import SurveyFacts
 from ..rules.timers import TicketNow, Timer, fire, schedule, timer_policy
-from ..store import surveys, tickets, timers
+from ..store import archive, surveys, tickets, timers
 from ..store.db import transaction
 from ..store.timers import TicketState
-from . import clocks_started, queue_notice, ticket_now
+from . import clocks_started, queue_notice, ticket_now, write_kb_entry
 
 # rating → link of a ticket's survey: (number, survey id, now) → links (steps.survey.SurveyLinks)
 LinksFor = Callable[[str, int, datetime], Mapping[str, str]]
@@ -70,6 +70,13 @@ class Timers:
                     queue_notice(action, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
                 elif isinstance(action, actions.RecordEvent):
                     events.append((action.kind, action.actor, action.detail, state.status, action.feedback))
+                elif isinstance(action, actions.FileInArchive):
+                    archive.file_due(state.id, timer.due)
+                elif isinstance(action, actions.ReturnFromArchive):
+                    archive.start_return(state.id)
+                elif isinstance(action, actions.WriteKbEntry):
+                    entry = write_kb_entry(state.id, self.config, now)
+                    events.append(("kb-entry", "maild", f"entry {entry}", state.status, None))
             log.info("ticket %s: %s fired (due %s)", state.number, timer.kind, timer.due.isoformat())
         if events:
             tickets.add_events(state.id, now, events)

@@ -10,7 +10,7 @@ from typing import Any
 from ..config import Config
 from ..rules.sla import clocks
 from ..rules.timers import schedule, timer_policy
-from ..store import timers
+from ..store import queries, timers
 from . import clocks_started, ticket_now
 
 TICKETS = 100  # looked at for `maild timers`, the soonest first: enough for a screen
@@ -25,6 +25,15 @@ def ticket_sla(number: str, config: Config, now: datetime) -> dict[str, dict[str
                    "done": clock.done.astimezone(zone).isoformat() if clock.done else None, "state": clock.state}
             for state in timers.ticket_states(timers.numbered(number)).values() if clocks_started(state)
             for name, clock in clocks(ticket_now(state).times, now, policy.sla, policy.calendar).items()}
+
+
+def ticket_document(number: str, config: Config, now: datetime) -> dict[str, Any] | None:
+    """`maild show --json`'s document: the ticket as the store holds it, with its clocks now (the
+    archive files it as ticket.json)."""
+    ticket = queries.ticket_detail(number)
+    if ticket is not None:
+        ticket["sla"] = ticket_sla(number, config, now)
+    return ticket
 
 
 def overdue(config: Config, now: datetime) -> dict[str, list[dict[str, str]]]:

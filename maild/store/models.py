@@ -265,6 +265,40 @@ class MonthlyReport(BaseModel):
     sent_at = UtcDateTimeField()
 
 
+class KbEntry(BaseModel):
+    """A knowledge-base entry (G17), from a resolved ticket proposed with #kb: one per ticket, its
+    later resolutions update it. Published at once, or by a kb-admin when kb.review is on."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, backref="kb_entry", on_delete="CASCADE")
+    title = TextField()
+    problem_type = CharField(null=True)  # where it applies
+    module = CharField(null=True)
+    steps = TextField()  # the solution, step by step (the analysis report's solution and test result)
+    faq = TextField()  # the question and its answer: the symptom and the root cause
+    screenshots = TextField(default="")  # image files, relative to kb.dir, one per line
+    status = CharField(index=True)  # draft | published
+    created_at = UtcDateTimeField()
+    updated_at = UtcDateTimeField()
+    published_at = UtcDateTimeField(null=True)
+    published_by = CharField(null=True)
+
+
+class ArchivedTicket(BaseModel):
+    """T4 and the archiving's own progress (G16): a row per ticket once its archiving came due.
+    due → archived (mails in the IMAP folder, files on disk); a reopening: returning → returned
+    (its mails back in the inbox), and due again after its next resolution."""
+
+    ticket = ForeignKeyField(Ticket, unique=True, backref="archived", on_delete="CASCADE")
+    status = CharField(index=True)  # due | archived | returning | returned
+    due_at = UtcDateTimeField()
+    archived_at = UtcDateTimeField(null=True)
+    folder = TextField(null=True)  # the IMAP folder, as the server names it
+    path = TextField(null=True)  # the directory under archive.dir
+    problem_type = CharField(null=True)
+    solution = TextField(null=True)  # the solution summary
+    kb_entry = IntegerField(null=True)  # the knowledge-base entry made of it
+
+
 class SchemaVersion(BaseModel):
     """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
 
@@ -272,4 +306,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
-          StoredAttachment, Event, Timer, Survey, MonthlyReport)
+          StoredAttachment, Event, Timer, Survey, MonthlyReport, KbEntry, ArchivedTicket)

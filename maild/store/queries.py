@@ -7,6 +7,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
+from . import archive, kb
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
 from .models import Article, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Survey, Ticket, TicketSerial
 
@@ -16,7 +17,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def list_tickets(status: str | None = None, priority: str | None = None,
-                 assignee: str | None = None) -> list[dict[str, Any]]:
+                 assignee: str | None = None, archived_only: bool = False) -> list[dict[str, Any]]:
     query = (Ticket.select(Ticket, fn.COUNT(Article.id).alias("messages"))
              .join(Article, JOIN.LEFT_OUTER).group_by(Ticket.id).order_by(Ticket.id))
     if status:
@@ -25,10 +26,17 @@ def list_tickets(status: str | None = None, priority: str | None = None,
         query = query.where(Ticket.priority == priority)
     if assignee:
         query = query.where(Ticket.assignee == assignee.lower())
+    filed = archive.archived_numbers()
     return [{"number": t.number, "status": t.status, "customer": t.customer, "customer_name": t.customer_name,
              "subject": t.subject, "language": t.language, "messages": t.messages,
              "priority": t.priority, "type": t.problem_type, "assignee": t.assignee,
-             "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at)} for t in query]
+             "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at), "archived": t.number in filed}
+            for t in query if t.number in filed or not archived_only]
+
+
+def archived(month: str | None = None) -> list[dict[str, Any]]:
+    """T4 (`maild archive`): the archived tickets, in number order; `month`: received in it."""
+    return archive.t4(month)
 
 
 def ticket_detail(number: str) -> dict[str, Any] | None:
@@ -58,6 +66,8 @@ def ticket_detail(number: str) -> dict[str, Any] | None:
                    if ticket.solution else None),
         "kb_proposed": bool(ticket.kb_proposed),
         "survey": survey(ticket),
+        "archive": archive.of_ticket(ticket.id),
+        "kb_entry": kb.of_ticket(ticket.id),
     }
 
 

@@ -38,6 +38,7 @@ class TicketState:
     resolved_at: datetime | None
     events: tuple[tuple[datetime, str, str | None], ...]  # (at, kind, status after it), in order
     fired: frozenset[tuple[str, str]]  # (kind, period) of the timers latched
+    kb_proposed: bool = False  # proposed as a typical case for the knowledge base (#kb)
 
     @property
     def reopened(self) -> bool:
@@ -84,7 +85,7 @@ def _states(ids: list[int]) -> dict[int, TicketState]:
     if not ids:
         return {}
     found = rows("SELECT t.id, t.number, t.status, t.priority, t.assignee, t.assigned_at, t.customer, t.customer_name, "
-                 "t.language, t.subject, t.eta, i.received_at, i.recorded_at, t.resolved_at FROM ticket t "
+                 "t.language, t.subject, t.eta, i.received_at, i.recorded_at, t.resolved_at, t.kb_proposed FROM ticket t "
                  f"LEFT JOIN intake i ON i.ticket_id = t.id WHERE t.id IN ({marks(len(ids))})", ids)
     events: dict[int, list[tuple[datetime, str, str | None]]] = defaultdict(list)
     for ticket_id, at, kind, status in rows("SELECT ticket_id, at, kind, status FROM event "
@@ -96,7 +97,8 @@ def _states(ids: list[int]) -> dict[int, TicketState]:
         fired[ticket_id].add((kind, period))
     latest = last_customer_message_ids(ids)
     return {row[0]: TicketState(*row[:5], aware(row[5]), *row[6:10], aware(row[10]), aware(row[11]), aware(row[12]),
-                                latest.get(row[0]), aware(row[13]), tuple(events[row[0]]), frozenset(fired[row[0]]))
+                                latest.get(row[0]), aware(row[13]), tuple(events[row[0]]), frozenset(fired[row[0]]),
+                                bool(row[14]))
             for row in found}
 
 

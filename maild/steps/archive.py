@@ -1,0 +1,142 @@
+"""The archive step (G16, T4): a ticket whose archiving came due (the timers step's `archive`
+timer, archive.after_working_days after its resolution) is filed by "type + date + number".
+
+On the IMAP server the ticket's mails move from the inbox (or the processed folder, or the folder
+of an earlier archiving) into the folder archive.folder names, and maild's own mails of the thread
+are appended there, so the folder holds the whole conversation. On disk
+<archive.dir>/<type>/<yyyy>/<mm>/<number>/ gets thread.mbox, the attachments and ticket.json.
+Then the T4 row says `archived`, in one transaction with a line on the trail.
+
+Every move looks first: a mail already in the folder is left there, one in a source folder is
+moved, one on neither is appended from its stored bytes. So a pass cut off anywhere finishes on
+the next one, nothing moved twice, nothing lost. A reopened ticket (`returning`) gets its fetched
+mails moved back to the inbox (fetching them again finds them stored already), and is archived
+again after its next resolution.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, ContextManager
+
+from ..adapters.imap import ImapMailbox
+from ..config import Config
+from ..parsing.message_ids import message_ids
+from ..rules.archive import filing, unique_names
+from ..store import archive, tickets
+from ..store.archive import ArchiveWork, ThreadMail
+from ..store.archive_files import mbox_entry, write_ticket_folder
+from ..store.db import transaction
+from ..store.inbound import hold_mailbox
+
+log = logging.getLogger(__name__)
+
+BATCH = 20  # tickets per run: each is a few IMAP round trips per mail
+# number, now → what ticket.json holds (`maild show --json`'s document), given by the wiring
+Describe = Callable[[str, datetime], dict[str, Any]]
+
+
+class Archive:
+    name = "archive"
+
+    def __init__(self, config: Config, mailbox: Callable[[], ContextManager[ImapMailbox]], describe: Describe) -> None:
+        self.config = config
+        self.mailbox = mailbox  # a connection of its own, opened only when there is work
+        self.describe = describe
+        self.attachments = Path(config.helpdesk.state_dir) / "attachments"
+        self.total = 0  # tickets archived since start
+
+    def run(self, now: datetime) -> int:
+        """Returns how many tickets it archived or brought back; 0: none was waiting."""
+        with transaction():
+            # One archiver per mailbox: on PostgreSQL a session lock, like fetching.
+            work = archive.waiting(BATCH) if hold_mailbox(f"{self.config.imap.username}@{self.config.imap.host}"
+                                                          f":{self.config.imap.port} archive") else []
+        if not work:
+            return 0
+        with self.mailbox() as imap:
+            delimiter = imap.delimiter()
+            for item in work:
+                if item.status == "returning":
+                    self._bring_back(imap, item, now)
+                else:
+                    self._file(imap, item, delimiter, now)
+        return len(work)
+
+    def _file(self, imap: ImapMailbox, item: ArchiveWork, delimiter: str, now: datetime) -> None:
+        with transaction():
+            problem_type, solution, kb_entry = archive.ticket_facts(item.ticket_id)
+            thread = archive.thread(item.ticket_id)
+            files = archive.attachments(item.ticket_id)
+        place = filing(self.config.archive.folder, item.number, problem_type)
+        folder = place.folder_name(delimiter)
+        imap.ensure_folder(folder)
+        earlier = [item.folder] if item.folder and item.folder != folder else []  # archived before, as another type
+        fetched_in = [self.config.imap.folder, *filter(None, (self.config.imap.processed_folder,)), *earlier]
+        mbox = []
+        for mail in thread:
+            raw = mail.raw()
+            gather(imap, raw, search_criteria(mail, raw), fetched_in if mail.direction == "in" else earlier, folder,
+                   mail.at)
+            mbox.append(mbox_entry(raw, self._sender(mail), mail.at))
+        path = Path(*place.path)
+        named = zip(unique_names([name for name, _ in files]), (self.attachments / stored for _, stored in files))
+        write_ticket_folder(self.config.archive_dir / path, mbox, named,
+                            self.describe(item.number, now))
+        with transaction():
+            archive.filed(item.ticket_id, now, folder, str(path), problem_type, solution, kb_entry)
+            tickets.add_events(item.ticket_id, now, [("archived", "maild", f"{folder}; {path}", None, None)])
+        self.total += 1
+        log.info("ticket %s archived: IMAP %s, %s", item.number, folder, self.config.archive_dir / path)
+
+    def _bring_back(self, imap: ImapMailbox, item: ArchiveWork, now: datetime) -> None:
+        """The reopened ticket's fetched mails back to the inbox; maild's own stay in the folder."""
+        with transaction():
+            thread = archive.thread(item.ticket_id)
+        inbox = self.config.imap.folder
+        for mail in thread:
+            if mail.direction == "in" and item.folder and not imap.find(inbox, criteria := search_criteria(mail, mail.raw())):
+                found = imap.find(item.folder, criteria)
+                if found:
+                    imap.move(item.folder, found, inbox)
+        with transaction():
+            archive.returned(item.ticket_id)
+            tickets.add_events(item.ticket_id, now, [("unarchived", "maild", f"mails back in {inbox}", None, None)])
+        self.total += 1
+        log.info("ticket %s reopened: its mails are back in %s", item.number, inbox)
+
+    def _sender(self, mail: ThreadMail) -> str:
+        return self.config.helpdesk.address if mail.direction == "out" else ""
+
+
+def gather(imap: ImapMailbox, raw: bytes, criteria: list[str | int], sources: list[str], folder: str,
+           at: datetime) -> None:
+    """A mail into `folder`: there already, moved from the first source that has it, or appended."""
+    if imap.find(folder, criteria):
+        return
+    for source in sources:
+        found = imap.find(source, criteria)
+        if found:
+            imap.move(source, found, folder)
+            return
+    imap.append(folder, raw, at)
+
+
+def search_criteria(mail: ThreadMail, raw: bytes) -> list[str | int]:
+    """How IMAP SEARCH finds this mail: its Message-ID; a mail without one by its Date, From and
+    size (the bytes the server gave us)."""
+    headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:1 << 16])
+    found = message_ids(str(headers.get("Message-ID", "")))
+    message_id = mail.message_id or (found[0] if found else None)
+    if message_id:
+        return ["HEADER", "Message-ID", f"<{message_id}>"]
+    criteria: list[str | int] = ["LARGER", len(raw) - 1, "SMALLER", len(raw) + 1]
+    for name in ("Date", "From"):
+        value = str(headers.get(name, "")).strip()
+        if value and value.isascii():
+            criteria += ["HEADER", name, value]
+    return criteria
