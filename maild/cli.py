@@ -376,7 +376,8 @@ def cmd_archive(config: Config, args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(formats.archive_csv(rows))
         return 0
     emit(rows, args.json, lambda rows: "\n".join(
-        f"{t['number']}  {t['type'] or '-':<20} kb {t['kb_entry'] or '-':<5} {t['folder']}  {t['solution']}"
+        f"{t['number']}  {t['type'] or '-':<20} kb {t['kb_entry'] or '-':<5} {t['folder']}  "
+        f"{(t['solution'].splitlines() or [''])[0]}"
         for t in rows) or "no archived tickets")
     return 0
 

@@ -136,3 +136,20 @@ def test_a_reopened_archived_ticket_comes_back_to_the_inbox_and_is_archived_agai
     assert subjects_in(dovecot, "INBOX") == []
     # and three more: the customer's reply, the second #resolve and its notice (a reopened ticket gets no survey)
     assert len(subjects_in(dovecot, folder)) == 8
+
+
+def test_a_pass_that_fails_is_tried_again_an_hour_later(survey_app, dovecot, smtp_sink, state_dir, caplog) -> None:
+    app, clock = survey_app
+    number = surveyed_ticket(app, clock, dovecot, smtp_sink)
+    clock.advance(RESOLVED_TO_ARCHIVED - SURVEYED)
+    (state_dir / "archive").write_text("a file where archive.dir should be")
+    app.once()
+    row = ArchivedTicket.get()
+    assert row.status == "due" and row.error and "archiving failed" in caplog.text
+    (state_dir / "archive").unlink()
+    clock.advance(timedelta(minutes=59))
+    app.once()
+    assert ArchivedTicket.get().status == "due"
+    clock.advance(timedelta(minutes=1))
+    app.once()
+    assert ArchivedTicket.get().status == "archived" and len(subjects_in(dovecot, folder_of(number))) == 5

@@ -7,11 +7,11 @@ the daemon schedules the same steps. A step imports every layer below it, never 
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import datetime
-from typing import Callable, Protocol, Sequence
-
 from pathlib import Path
+from typing import Callable, Protocol, Sequence
 
 from ..config import Config, HelpdeskConfig
 from ..outgoing.kb_markdown import markdown
@@ -26,6 +26,8 @@ from ..rules.sla import TicketTimes
 from ..rules.timers import TicketNow
 from ..store import kb, kb_files, outbox
 from ..store.timers import TicketState
+
+log = logging.getLogger(__name__)
 
 
 class Step(Protocol):
@@ -98,16 +100,23 @@ def write_kb_entry(ticket_id: int, config: Config, now: datetime) -> int | None:
                         not config.kb.review, now)
     images = kb.images(ticket_id)
     stored = Path(config.helpdesk.state_dir) / "attachments"
-    kb.set_screenshots(entry_id, kb_files.copy_screenshots(
-        config.kb_dir, entry_id, list(zip(unique_names([name for name, _ in images]), (stored / p for _, p in images)))))
+    try:
+        kb.set_screenshots(entry_id, kb_files.copy_screenshots(
+            config.kb_dir, entry_id, list(zip(unique_names([name for name, _ in images]), (stored / p for _, p in images)))))
+    except OSError as exc:
+        log.error("knowledge-base entry %d: its screenshots were not copied to %s: %s", entry_id, config.kb_dir, exc)
     export_kb_entry(entry_id, config)
     return entry_id
 
 
 def export_kb_entry(entry_id: int, config: Config) -> None:
-    """The entry's Markdown file, as it stands."""
+    """The entry's Markdown file, as it stands. A file that cannot be written (kb.dir not
+    writable) is logged: the entry is in the store, and the next update writes it again."""
     for entry in kb.entries(entry_id):
-        kb_files.write_entry(config.kb_dir, entry_id, markdown(entry))
+        try:
+            kb_files.write_entry(config.kb_dir, entry_id, markdown(entry))
+        except OSError as exc:
+            log.error("knowledge-base entry %d: %s not written: %s", entry_id, config.kb_dir, exc)
 
 
 def publish_kb_entry(entry_id: int, by: str, config: Config, now: datetime) -> bool:

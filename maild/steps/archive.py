@@ -19,12 +19,13 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, ContextManager
 
 from ..adapters.imap import ImapMailbox
 from ..config import Config
+from ..errors import ImapError
 from ..parsing.message_ids import message_ids
 from ..rules.archive import filing, unique_names
 from ..store import archive, tickets
@@ -36,6 +37,7 @@ from ..store.inbound import hold_mailbox
 log = logging.getLogger(__name__)
 
 BATCH = 20  # tickets per run: each is a few IMAP round trips per mail
+RETRY = timedelta(hours=1)  # a ticket whose pass failed (the server refused a folder, a disk full) waits this long
 # number, now → what ticket.json holds (`maild show --json`'s document), given by the wiring
 Describe = Callable[[str, datetime], dict[str, Any]]
 
@@ -51,21 +53,30 @@ class Archive:
         self.total = 0  # tickets archived since start
 
     def run(self, now: datetime) -> int:
-        """Returns how many tickets it archived or brought back; 0: none was waiting."""
+        """Returns how many tickets it archived or brought back; 0: none was waiting. A ticket that
+        fails is tried again RETRY later, the error on its row and in the log; the others go on.
+        No connection to the server at all is the step's own fault (ImapError)."""
         with transaction():
             # One archiver per mailbox: on PostgreSQL a session lock, like fetching.
-            work = archive.waiting(BATCH) if hold_mailbox(f"{self.config.imap.username}@{self.config.imap.host}"
-                                                          f":{self.config.imap.port} archive") else []
+            work = archive.waiting(now, BATCH) if hold_mailbox(f"{self.config.imap.username}@{self.config.imap.host}"
+                                                               f":{self.config.imap.port} archive") else []
         if not work:
             return 0
+        done = 0
         with self.mailbox() as imap:
             delimiter = imap.delimiter()
             for item in work:
-                if item.status == "returning":
-                    self._bring_back(imap, item, now)
-                else:
-                    self._file(imap, item, delimiter, now)
-        return len(work)
+                try:
+                    if item.status == "returning":
+                        self._bring_back(imap, item, now)
+                    else:
+                        self._file(imap, item, delimiter, now)
+                    done += 1
+                except (ImapError, OSError) as exc:
+                    log.error("ticket %s: archiving failed, tried again in an hour: %s", item.number, exc)
+                    with transaction():
+                        archive.failed(item.ticket_id, str(exc), now + RETRY)
+        return done
 
     def _file(self, imap: ImapMailbox, item: ArchiveWork, delimiter: str, now: datetime) -> None:
         with transaction():

@@ -45,13 +45,19 @@ def file_due(ticket_id: int, due_at: datetime) -> None:
 
 def start_return(ticket_id: int) -> None:
     """The archived ticket was reopened: its mails are to go back to the inbox."""
-    run("UPDATE archived_ticket SET status = 'returning' WHERE ticket_id = ? AND status = 'archived'", (ticket_id,))
+    run("UPDATE archived_ticket SET status = 'returning', due_at = archived_at WHERE ticket_id = ? "
+        "AND status = 'archived'", (ticket_id,))
 
 
-def waiting(limit: int) -> list[ArchiveWork]:
+def waiting(now: datetime, limit: int) -> list[ArchiveWork]:
+    """The tickets to archive or bring back by now (one that failed waits for its retry)."""
     return [ArchiveWork(*row) for row in rows(
         "SELECT a.ticket_id, t.number, a.status, a.folder FROM archived_ticket a JOIN ticket t ON t.id = a.ticket_id "
-        "WHERE a.status IN ('due', 'returning') ORDER BY a.id LIMIT ?", (limit,))]
+        "WHERE a.status IN ('due', 'returning') AND a.due_at <= ? ORDER BY a.due_at, a.id LIMIT ?", (utc(now), limit))]
+
+
+def failed(ticket_id: int, error: str, retry_at: datetime) -> None:
+    run("UPDATE archived_ticket SET error = ?, due_at = ? WHERE ticket_id = ?", (error, utc(retry_at), ticket_id))
 
 
 def thread(ticket_id: int) -> list[ThreadMail]:
@@ -73,12 +79,12 @@ def thread(ticket_id: int) -> list[ThreadMail]:
 def filed(ticket_id: int, now: datetime, folder: str, path: str, problem_type: str | None,
           solution: str | None, kb_entry: int | None) -> None:
     run("UPDATE archived_ticket SET status = 'archived', archived_at = ?, folder = ?, path = ?, problem_type = ?, "
-        "solution = ?, kb_entry = ? WHERE ticket_id = ?",
+        "solution = ?, kb_entry = ?, error = NULL WHERE ticket_id = ?",
         (utc(now), folder, path, problem_type, solution, kb_entry, ticket_id))
 
 
 def returned(ticket_id: int) -> None:
-    run("UPDATE archived_ticket SET status = 'returned' WHERE ticket_id = ?", (ticket_id,))
+    run("UPDATE archived_ticket SET status = 'returned', error = NULL WHERE ticket_id = ?", (ticket_id,))
 
 
 def archived_numbers() -> set[str]:

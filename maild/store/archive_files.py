@@ -39,8 +39,9 @@ def write_ticket_folder(target: Path, mbox: Iterable[bytes], attachments: Iterab
             out.write(entry)
     files = building / "attachments"
     for name, source in attachments:
-        files.mkdir(exist_ok=True)
-        shutil.copyfile(source, files / name)
+        if source.exists():  # a file removed from the state directory by hand is no reason to stop
+            files.mkdir(exist_ok=True)
+            shutil.copyfile(source, files / name)
     (building / "ticket.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     old = target.with_name(f".{target.name}.old")
     if target.exists():

@@ -12,6 +12,8 @@ def copy_screenshots(root: Path, entry_id: int, files: list[tuple[str, Path]]) -
     folder = root / str(entry_id)
     paths = []
     for name, source in files:
+        if not source.exists():  # removed from the state directory by hand: the entry goes without it
+            continue
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, folder / name)
         paths.append(f"{entry_id}/{name}")

@@ -290,13 +290,14 @@ class ArchivedTicket(BaseModel):
 
     ticket = ForeignKeyField(Ticket, unique=True, backref="archived", on_delete="CASCADE")
     status = CharField(index=True)  # due | archived | returning | returned
-    due_at = UtcDateTimeField()
+    due_at = UtcDateTimeField()  # when the step is to try it (next)
     archived_at = UtcDateTimeField(null=True)
     folder = TextField(null=True)  # the IMAP folder, as the server names it
     path = TextField(null=True)  # the directory under archive.dir
     problem_type = CharField(null=True)
     solution = TextField(null=True)  # the solution summary
     kb_entry = IntegerField(null=True)  # the knowledge-base entry made of it
+    error = TextField(null=True)  # why the last pass failed (it is tried again an hour later)
 
 
 class SchemaVersion(BaseModel):

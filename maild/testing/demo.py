@@ -1,6 +1,7 @@
 """The demo: a private Dovecot and SMTP sink, sample customer mail and a small support team,
 `maild once`, what came out, an engineer's answer from their mail client reaching the customer,
-the resolution, the satisfaction survey with its links two hours later, and the month's report.
+the resolution, the satisfaction survey with its links two hours later, the knowledge-base entry
+the engineer proposed, the archive three working days later, and the month's report.
 
     python -m maild.testing.demo [--keep DIR]
 """
@@ -52,6 +53,7 @@ TEAM = {
 # the same whenever the demo is shown.
 MORNING, LATER = "2026-11-25T09:30:00+08:00", "2026-11-25T10:05:00+08:00"
 RESOLVED, SURVEYED = "2026-11-25T10:30:00+08:00", "2026-11-25T12:30:00+08:00"
+ARCHIVED = "2026-11-30T10:30:00+08:00"  # the same time on the third working day after RESOLVED
 REPORT_DAY = "2026-12-05T09:00:00+08:00"
 SURVEY_PORT = 8025  # in the links only: `maild serve` would answer them there
 
@@ -81,7 +83,7 @@ def engineer_answer(notification: EmailMessage) -> bytes:
 def engineer_resolves(notification: EmailMessage) -> bytes:
     """王强 resolves the ticket with the analysis report (G11)."""
     return from_wang(notification, "<demo-resolve@example.com>",
-                     "#resolve\n原因：验证码服务的证书过期\n解决方案：更换证书并重启验证码服务\n验证结果：客户确认全部员工可以登录\n")
+                     "#kb 全员无法登录，提示验证码错误\n#resolve\n原因：验证码服务的证书过期\n解决方案：更换证书并重启验证码服务\n验证结果：客户确认全部员工可以登录\n")
 
 
 def sample_mails() -> list[bytes]:
@@ -168,6 +170,13 @@ def main() -> int:
             print(f"== the satisfaction survey to {survey['To']}: answered by reply, or by a link "
                   "(`maild serve` answers them on survey.listen)")
             print(survey.get_body(("plain",)).get_content())
+            print("== 王强 proposed the case for the knowledge base (#kb TITLE): maild kb list; maild kb search 验证码")
+            print(maild(config, "kb", "list", now=SURVEYED))
+            print(maild(config, "kb", "search", "验证码", now=SURVEYED))
+            print(f"== three working days after the resolution it is archived; maild --now {ARCHIVED} once; "
+                  "maild archive")
+            print(maild(config, "once", now=ARCHIVED))
+            print(maild(config, "archive", now=ARCHIVED))
             print(f"== on the 5th the supervisor gets November's report; maild --now {REPORT_DAY} report "
                   f"--month 2026-11 --out {state / 'report'}")
             print(maild(config, "report", "--month", "2026-11", "--out", str(state / "report"), now=REPORT_DAY))
