@@ -50,7 +50,6 @@ class Archive:
         self.mailbox = mailbox  # a connection of its own, opened only when there is work
         self.describe = describe
         self.attachments = Path(config.helpdesk.state_dir) / "attachments"
-        self.total = 0  # tickets archived since start
 
     def run(self, now: datetime) -> int:
         """Returns how many tickets it archived or brought back; 0: none was waiting. A ticket that
@@ -93,7 +92,7 @@ class Archive:
             raw = mail.raw()
             gather(imap, raw, search_criteria(mail, raw), fetched_in if mail.direction == "in" else earlier, folder,
                    mail.at)
-            mbox.append(mbox_entry(raw, self._sender(mail), mail.at))
+            mbox.append(mbox_entry(raw, self.config.helpdesk.address if mail.direction == "out" else "", mail.at))
         path = Path(*place.path)
         named = zip(unique_names([name for name, _ in files]), (self.attachments / stored for _, stored in files))
         write_ticket_folder(self.config.archive_dir / path, mbox, named,
@@ -101,7 +100,6 @@ class Archive:
         with transaction():
             archive.filed(item.ticket_id, now, folder, str(path), problem_type, solution, kb_entry)
             tickets.add_events(item.ticket_id, now, [("archived", "maild", f"{folder}; {path}", None, None)])
-        self.total += 1
         log.info("ticket %s archived: IMAP %s, %s", item.number, folder, self.config.archive_dir / path)
 
     def _bring_back(self, imap: ImapMailbox, item: ArchiveWork, now: datetime) -> None:
@@ -117,11 +115,7 @@ class Archive:
         with transaction():
             archive.returned(item.ticket_id)
             tickets.add_events(item.ticket_id, now, [("unarchived", "maild", f"mails back in {inbox}", None, None)])
-        self.total += 1
         log.info("ticket %s reopened: its mails are back in %s", item.number, inbox)
-
-    def _sender(self, mail: ThreadMail) -> str:
-        return self.config.helpdesk.address if mail.direction == "out" else ""
 
 
 def gather(imap: ImapMailbox, raw: bytes, criteria: list[str | int], sources: list[str], folder: str,
