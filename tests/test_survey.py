@@ -173,3 +173,16 @@ def test_an_english_customer_is_surveyed_in_english(survey_app, dovecot, smtp_si
     [survey] = smtp_sink.messages
     text = survey.message.get_body(("plain",)).get_content()
     assert "1 satisfied" in text and "2 basically satisfied" in text and "3 unsatisfied" in text
+
+
+def test_an_engineer_records_the_answer_the_customer_gave_on_the_phone(survey_app, dovecot, smtp_sink,
+                                                                       state_dir) -> None:
+    app, clock = survey_app
+    number = resolved_ticket(app, clock, dovecot, smtp_sink)
+    dovecot.append(chinese_mail(subject=f"[{number}] 回访", body="#survey 2 基本满意 希望增加在线客服响应提示",
+                                sender=LEAD, name="王强"))
+    app.once()
+    shown = json.loads(maild(state_dir / "maild.toml", "show", number, "--json").stdout)
+    assert (shown["survey"]["rating"], shown["survey"]["suggestions"], shown["survey"]["surveyed_by"]) == (
+        "basically-satisfied", "希望增加在线客服响应提示", LEAD)
+    assert shown["status"] == "resolved" and smtp_sink.messages == []  # the customer gets nothing of it

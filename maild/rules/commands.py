@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from email.utils import parseaddr
 
 from .screen import MAILBOX
+from .survey import read_answer
 
 STATUSES = ("in-progress", "waiting", "resolved", "closed")
 PRIORITIES = ("P0", "P1", "P2", "P3")
@@ -29,6 +30,7 @@ NAMES = {
     "complex": "complex", "复杂": "complex",
     "resolve": "resolve", "解决": "resolve",
     "kb": "kb", "知识库": "kb",
+    "survey": "survey", "满意度": "survey",
     "customer": "customer", "客户": "customer",
     "channel": "channel", "渠道": "channel", "来源": "channel",
 }
@@ -46,6 +48,7 @@ HELP = "\n".join((  # one command a line, as the mails to engineers list them
     "#status in-progress|waiting|resolved|closed", "#priority P0-P3", "#assign ADDRESS-or-name", "#type TYPE",
     "#eta YYYY-MM-DD HH:MM (helpdesk time)", "#note (the rest of the mail is an internal note)", "#complex",
     "#resolve, then Root cause: / Solution: / Test result:", "#kb [TITLE]", "#kb publish",
+    "#survey 1-3 or satisfied|basically satisfied|unsatisfied, then the suggestions (the customer's answer, taken by you)",
     "#customer ADDRESS, #channel phone|chat|ticket-system|on-site (in a new mail: a ticket for that customer)"))
 
 _HASHED = re.compile(r"^\s*[#＃]\s*([^\s:：]+)\s*[:：]?\s*(.*?)\s*$")
@@ -189,4 +192,8 @@ def _value(command: Command, staff: tuple[Staff, ...], zone: tzinfo, now: dateti
             channel = CHANNEL_WORDS.get(value, value.lower())
             return (channel, "") if channel in CHANNELS else ("", f"#channel {value}: expected one of "
                                                                   f"{', '.join(CHANNELS)}")
+        case "survey":
+            if read_answer(value) is None:
+                return "", (f"#survey {value}: expected the rating first: 1, 2 or 3, or 满意, 基本满意, 不满意 "
+                            "(satisfied, basically satisfied, unsatisfied), then the suggestions")
     return value, ""

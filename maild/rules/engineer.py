@@ -15,6 +15,7 @@ from .correlate import KnownTicket
 from .mail_inputs import MailFacts, MailPolicy
 from .reply_text import new_text
 from .routing import Engineer
+from .survey import Surveyed, answered, read_answer
 
 PUBLISH = ("publish", "发布")  # `#kb publish`: a kb-admin publishes the ticket's entry (kb.review)
 
@@ -98,6 +99,12 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
             return [PublishKbEntry(by), RecordEvent("kb-published", by)]
         case "kb":
             return [UpdateTicket({"kb_proposed": True}), RecordEvent("kb", by, command.value)]
+        case "survey":  # T3: the customer's answer, taken by the engineer (on the phone, say)
+            answer = read_answer(command.value)
+            assert answer is not None  # parse checked it
+            about = Surveyed(ticket.number, ticket.customer, ticket.customer_name, ticket.subject, ticket.assignee)
+            return answered(about, answer, "staff", f"survey-staff:{facts.message_key}", policy.roster,
+                            policy.default_language, by)
         case "resolve":
             report = {key: parsed.report.get(key) for key in ("root_cause", "solution", "test_result")}
             notice = QueueMail("resolved", f"resolved:{facts.message_key}",

@@ -68,12 +68,15 @@ class Surveyed:
     assignee: str | None
 
 
-def answered(ticket: Surveyed, answer: Answer, via: str, key: str, roster: Roster, language: str) -> list[Action]:
+def answered(ticket: Surveyed, answer: Answer, via: str, key: str, roster: Roster, language: str,
+             by: str = "maild") -> list[Action]:
     """The answer kept (T3) and on the trail; "unsatisfied" tells the supervisors at once.
-    `via`: "reply" or "link"; `key`: what makes this answer's notices once-only."""
+    `via`: "reply", "link" or "staff"; `key`: what makes this answer's notices once-only; `by`:
+    who took it, maild or the staff member who asked the customer (by phone, say)."""
     said = f"{answer.rating} (by {via})"
-    done: list[Action] = [RecordSurvey(ticket.customer, answer.rating, answer.suggestions, "maild"),
-                          RecordEvent("survey-answer", ticket.customer, said, answer.suggestions or None)]
+    done: list[Action] = [RecordSurvey(ticket.customer, answer.rating, answer.suggestions, by),
+                          RecordEvent("survey-answer", ticket.customer if by == "maild" else by, said,
+                                      answer.suggestions or None)]
     if answer.rating == "unsatisfied":
         assignee = roster.member(ticket.assignee or "")
         context = {"customer": ticket.customer, "customer_name": ticket.customer_name, "via": via,
