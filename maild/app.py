@@ -6,7 +6,6 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Callable
 
 from . import workers
@@ -56,7 +55,7 @@ class App:
         workers.tune_garbage_collector()
 
     def processing(self) -> Process:
-        attachments = AttachmentStore(Path(self.config.helpdesk.state_dir) / "attachments")
+        attachments = AttachmentStore(self.config.attachments_dir)
         return Process(self.config, self.renderer, attachments)
 
     def survey_desk(self, queued: Callable[[], None] = lambda: None) -> SurveyDesk:

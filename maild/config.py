@@ -245,7 +245,8 @@ class ReportConfig:
     to: tuple[str, ...] = ("supervisor",)  # roles (of ROLES) or addresses
 
 
-ARCHIVE_FIELDS = ("type", "yyyy", "mm", "number")  # what archive.folder may name
+ARCHIVE_FIELDS = ("type", "yyyy", "mm", "number")
+ZERO_MEANS_NONE = ("kb.suggest",)  # the numbers that may be 0  # what archive.folder may name
 
 
 @dataclass(frozen=True)
@@ -284,6 +285,10 @@ class Config:
     archive: ArchiveConfig = ArchiveConfig()
     kb: KbConfig = KbConfig()
     source: str = ""
+
+    @property
+    def attachments_dir(self) -> Path:
+        return Path(self.helpdesk.state_dir) / "attachments"
 
     @property
     def archive_dir(self) -> Path:
@@ -373,8 +378,6 @@ def config_from_dict(data: dict, source: str = "") -> Config:
     _validate_survey(config.survey)
     _validate_report(config.report)
     _validate_archive(config.archive)
-    if config.kb.suggest < 0:
-        raise ConfigError("kb.suggest", f"expected 0 or more entries, got {config.kb.suggest}")
     return config
 
 
@@ -486,8 +489,10 @@ def _validate(config: Config) -> None:
         for key, value in vars(part).items():
             numbers = value.items() if isinstance(value, dict) else [(None, value)]
             for name, number in numbers:
-                if isinstance(number, int) and not isinstance(number, bool) and number < 1:
-                    raise ConfigError(".".join(filter(None, (section, key, name))), "expected a positive integer")
+                dotted = ".".join(filter(None, (section, key, name)))
+                least = 0 if dotted in ZERO_MEANS_NONE else 1
+                if isinstance(number, int) and not isinstance(number, bool) and number < least:
+                    raise ConfigError(dotted, "expected 0 or more" if least == 0 else "expected a positive integer")
 
 
 def _validate_auth(section: str, part: ImapConfig | SmtpConfig) -> None:
@@ -528,8 +533,6 @@ def _validate_survey(survey: SurveyConfig) -> None:
 
 
 def _validate_archive(archive: ArchiveConfig) -> None:
-    if archive.after_working_days < 1:
-        raise ConfigError("archive.after_working_days", f"expected 1 or more, got {archive.after_working_days}")
     try:
         names = {name for _, name, _, _ in string.Formatter().parse(archive.folder) if name is not None}
     except ValueError as exc:
@@ -540,7 +543,7 @@ def _validate_archive(archive: ArchiveConfig) -> None:
 
 
 def _validate_report(report: ReportConfig) -> None:
-    if not 1 <= report.day <= 28:
+    if report.day > 28:
         raise ConfigError("report.day", f"expected a day of the month 1-28 (every month has it), got {report.day}")
     for recipient in report.to:
         if "@" not in recipient:

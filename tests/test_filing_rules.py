@@ -38,6 +38,12 @@ def test_customer_opens_the_ticket_for_that_customer_received_by_the_engineer() 
     assert outcome.screened is None
 
 
+def test_a_customer_name_with_a_comma_keeps_its_address() -> None:
+    [opened] = the(decided(staff_mail('#customer "Zhang, San" <zhangsan@kehu.example.cn>\n\n来电说无法登录。')),
+                   OpenTicket)
+    assert (opened.customer, opened.customer_name) == ("zhangsan@kehu.example.cn", "Zhang, San")
+
+
 def test_the_customer_gets_the_acknowledgement_not_the_engineer() -> None:
     [ack] = [m for m in the(decided(staff_mail("#customer zhangsan@kehu.example.cn\n无法登录。")), QueueMail)
              if m.kind == "ack"]

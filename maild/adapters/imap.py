@@ -203,11 +203,8 @@ class ImapMailbox:
             self.client.append(folder, raw, flags=(b"\\Seen",), msg_time=when)
 
     def ensure_processed_folder(self) -> None:
-        target = self.config.processed_folder
-        if target:
-            with translated(f"create {target}"):
-                if not self.client.folder_exists(target):
-                    self.client.create_folder(target)
+        if self.config.processed_folder:
+            self.ensure_folder(self.config.processed_folder)
 
     def wait_for_mail(self, timeout: float, should_stop: Callable[[], bool], tick: Callable[[], None]) -> None:
         """Block until the server reports a change (IDLE) or the poll interval passes.

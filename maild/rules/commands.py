@@ -187,7 +187,7 @@ def _value(command: Command, staff: tuple[Staff, ...], zone: tzinfo, now: dateti
             name, address = parseaddr(value)
             if not MAILBOX.fullmatch(address):  # one an acknowledgement can go to
                 return "", f"#customer {value}: expected the customer's mail address (张三 <zhangsan@example.com>)"
-            return (f"{name} <{address}>" if name else address), ""
+            return value, ""  # as written: a quoted name ("Zhang, San" <…>) must stay quoted for parseaddr
         case "channel":
             channel = CHANNEL_WORDS.get(value, value.lower())
             return (channel, "") if channel in CHANNELS else ("", f"#channel {value}: expected one of "

@@ -50,10 +50,11 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
         if genuine:
             assert engineer is not None
             return MailOutcome(match.number, None, engineer_mail(mail, ticket, engineer, facts, policy), match.via)
+        said = new_text(mail.text)  # what the mail adds to the thread: no quoted history, no signature
         if spoofed:
-            return MailOutcome(match.number, screening.reason, join_ticket(mail, ticket, match, screening) + spoofed,
-                               match.via)
-        answer = read_answer(new_text(mail.text)) if facts.surveys and screening.opens_ticket else None
+            return MailOutcome(match.number, screening.reason,
+                               join_ticket(mail, ticket, match, screening, said) + spoofed, match.via)
+        answer = read_answer(said) if facts.surveys and screening.opens_ticket else None
         if answer is not None:  # a reply to the survey mail that gives a rating: the answer, not a reopening
             return MailOutcome(match.number, screening.reason, survey_reply(mail, ticket, screening, answer, facts,
                                                                             policy), match.via)
@@ -63,8 +64,8 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
                                                                    mail, facts, policy, match, screening,
                                                                    ticket.number))
         return MailOutcome(match.number, screening.reason,
-                           join_ticket(mail, ticket, match, screening) + customer_mail_to_staff(mail, ticket, facts,
-                                                                                              policy, screening),
+                           join_ticket(mail, ticket, match, screening, said)
+                           + customer_mail_to_staff(mail, said, ticket, facts, policy, screening),
                            match.via)
     if not screening.opens_ticket:  # a machine's mail about nothing of ours: stored, nothing more
         return MailOutcome(None, screening.reason, ())
@@ -99,9 +100,10 @@ NOT_SOLVED = ("没有解决", "没解决", "还是不行", "仍然不行", "依�
               "still not", "still doesn't", "still does not", "still broken", "still failing", "still the same")
 
 
-def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: Screening) -> tuple[Action, ...]:
+def join_ticket(mail: ParsedMail, ticket: KnownTicket, match: Match, screening: Screening,
+                said: str) -> tuple[Action, ...]:
+    """`said`: the mail's own new text (reply_text.new_text)."""
     status = status_after_customer_mail(ticket.status, screening.opens_ticket and screening.reason not in QUIET_REASONS)
-    said = new_text(mail.text)
     reopened = ([RecordEvent("reopened", sender_key(mail), next((f"the customer says: {w}" for w in NOT_SOLVED
                                                                   if w in said.lower()), "the customer wrote again"))]
                 if status == "open" and ticket.status == "resolved" else [])
@@ -128,7 +130,7 @@ def unverified(mail: ParsedMail, subject: str, facts: MailFacts, policy: MailPol
               for e in policy.roster.with_role("supervisor")))
 
 
-def customer_mail_to_staff(mail: ParsedMail, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy,
+def customer_mail_to_staff(mail: ParsedMail, said: str, ticket: KnownTicket, facts: MailFacts, policy: MailPolicy,
                            screening: Screening) -> tuple[Action, ...]:
     """A customer's reply goes on to the engineer handling the ticket (and for P0 the supervisors),
     without the quoted history; their answer comes back through the support address."""
@@ -138,7 +140,7 @@ def customer_mail_to_staff(mail: ParsedMail, ticket: KnownTicket, facts: MailFac
     if ticket.priority == "P0":
         people += [e for e in policy.roster.with_role("supervisor") if e not in people]
     context = {"customer": sender_key(mail), "customer_name": mail.sender.name if mail.sender else "",
-               "priority": ticket.priority or "-", "text": excerpt(new_text(mail.text))}
+               "priority": ticket.priority or "-", "text": excerpt(said)}
     return tuple(QueueMail("customer-reply", f"customer-reply:{facts.message_key}:{e.address}",
                            Address(e.address, e.name), policy.default_language, ticket.subject, context,
                            on_thread=False) for e in people)

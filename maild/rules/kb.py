@@ -94,9 +94,6 @@ class KbIndex:
         self.length = {entry_id: sum(found.values()) for entry_id, found in self.terms.items()}
         self.average = (sum(self.length.values()) / total) if total else 1.0
 
-    def __len__(self) -> int:
-        return len(self.terms)
-
     def search(self, text: str, limit: int, least: float = 0.0) -> list[Hit]:
         """The entries sharing terms with the text, best first; `least`: the shared weight an
         entry needs (REAL_MATCH for a suggestion in an acknowledgement)."""

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping, Sequence
 
-from .sla import FINISHED, Step
+from .sla import FINISHED, UPDATES, Step
 
 CLOCKS = ("record", "assignment", "first_response", "resolution", "progress")  # as the report names them
-TO_THE_CUSTOMER = ("engineer-reply", "resolved", "progress-update", "eta-notice")  # what counts as an update
 GRACE = timedelta(minutes=10)  # an update this late still keeps the cadence
 TOP = 5  # types and weak spots listed
 
@@ -69,7 +68,7 @@ def progress_cadence(received_at: datetime, steps: Sequence[Step], every: int | 
             return "breached"
         if step.status in FINISHED or step.status == "waiting":
             owed_since = None
-        elif owed_since is None or step.kind in TO_THE_CUSTOMER:
+        elif owed_since is None or step.kind in UPDATES:
             owed_since = step.at
     return "breached" if owed_since is not None and now - owed_since > window else "met"
 

@@ -21,6 +21,8 @@ from .calendar import WorkCalendar
 CLOCKS = ("record", "assignment", "first_response", "resolution", "solution")
 TO_THE_CUSTOMER = ("engineer-reply", "resolved")  # an engineer's mail to the customer (the notice too)
 FINISHED = ("resolved", "closed")
+# The trail's steps that told the customer where their problem stands: a progress update (G13).
+UPDATES = ("engineer-reply", "resolved", "progress-update", "eta-notice")
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,13 @@ from .actions import Action, FileInArchive, QueueMail, RecordEvent, ReturnFromAr
 from .archive import archive_due
 from .calendar import WorkCalendar, calendar_from
 from .routing import Roster, roster_from
-from .sla import FINISHED, Clock, SlaPolicy, TicketTimes, clocks, sla_policy_from
+from .sla import FINISHED, UPDATES, Clock, SlaPolicy, TicketTimes, clocks, sla_policy_from
 from .survey import SurveyFacts, survey_due, why_no_survey
 
 ONCE = "1"  # the period of a timer that fires once per ticket
 # What restarts the progress interval: a mail to the customer, or a reopening (resolved, the
 # ticket owed the customer no updates).
-RESTARTS_UPDATES = ("engineer-reply", "resolved", "progress-update", "eta-notice", "reopened")
+RESTARTS_UPDATES = (*UPDATES, "reopened")
 REMINDERS = {"first-response-reminder": "first-response-breach", "resolution-warning": "resolution-breach",
              "progress-reminder": "progress-update"}  # a reminder, and the deadline it reminds of
 

@@ -24,7 +24,7 @@ from ..rules.report import module_of
 from ..rules.sla import Step as TrailStep
 from ..rules.sla import TicketTimes
 from ..rules.timers import TicketNow
-from ..store import kb, kb_files, outbox
+from ..store import kb, kb_files, outbox, tickets
 from ..store.timers import TicketState
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,11 @@ def clocks_started(state: TicketState) -> bool:
     return bool(state.priority and state.received_at)
 
 
+def named_files(files: list[tuple[str, str]], root: Path) -> list[tuple[str, Path]]:
+    """Stored files (name, path under `root`) as (a safe name unique among them, the file)."""
+    return list(zip(unique_names([name for name, _ in files]), (root / stored for _, stored in files)))
+
+
 def write_kb_entry(ticket_id: int, config: Config, now: datetime) -> int | None:
     """The resolved #kb ticket's knowledge-base entry (G17), new or updated, and its Markdown file
     with the screenshots; published at once unless kb.review wants a kb-admin. Returns its id."""
@@ -98,11 +103,9 @@ def write_kb_entry(ticket_id: int, config: Config, now: datetime) -> int | None:
     draft = entry_from(KbSource(**found, module=module_of(found["problem_type"]).strip("-") or None))
     entry_id = kb.write(ticket_id, draft.title, draft.problem_type, draft.module, draft.steps, draft.faq,
                         not config.kb.review, now)
-    images = kb.images(ticket_id)
-    stored = Path(config.helpdesk.state_dir) / "attachments"
+    images = named_files(tickets.stored_files(ticket_id, "image/%"), config.attachments_dir)
     try:
-        kb.set_screenshots(entry_id, kb_files.copy_screenshots(
-            config.kb_dir, entry_id, list(zip(unique_names([name for name, _ in images]), (stored / p for _, p in images)))))
+        kb.set_screenshots(entry_id, kb_files.copy_screenshots(config.kb_dir, entry_id, images))
     except OSError as exc:
         log.error("knowledge-base entry %d: its screenshots were not copied to %s: %s", entry_id, config.kb_dir, exc)
     export_kb_entry(entry_id, config)

@@ -21,17 +21,18 @@ import email.policy
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable
 
 from ..adapters.imap import ImapMailbox
 from ..config import Config
 from ..errors import ImapError
 from ..parsing.message_ids import message_ids
-from ..rules.archive import filing, unique_names
+from ..rules.archive import filing
 from ..store import archive, tickets
 from ..store.archive import ArchiveWork, ThreadMail
 from ..store.archive_files import mbox_entry, write_ticket_folder
 from ..store.db import transaction
+from . import named_files
 from ..store.inbound import hold_mailbox
 
 log = logging.getLogger(__name__)
@@ -45,43 +46,50 @@ Describe = Callable[[str, datetime], dict[str, Any]]
 class Archive:
     name = "archive"
 
-    def __init__(self, config: Config, mailbox: Callable[[], ContextManager[ImapMailbox]], describe: Describe) -> None:
+    def __init__(self, config: Config, mailbox: Callable[[], ImapMailbox], describe: Describe) -> None:
         self.config = config
         self.mailbox = mailbox  # a connection of its own, opened only when there is work
         self.describe = describe
-        self.attachments = Path(config.helpdesk.state_dir) / "attachments"
+        self.holding = False  # this process is the mailbox's archiver
 
     def run(self, now: datetime) -> int:
         """Returns how many tickets it archived or brought back; 0: none was waiting. A ticket that
-        fails is tried again RETRY later, the error on its row and in the log; the others go on.
-        No connection to the server at all is the step's own fault (ImapError)."""
+        fails (the server down or refusing, a disk full) is tried again RETRY later, the error on its
+        row and in the log; the others go on."""
         with transaction():
             # One archiver per mailbox: on PostgreSQL a session lock, like fetching.
-            work = archive.waiting(now, BATCH) if hold_mailbox(f"{self.config.imap.username}@{self.config.imap.host}"
-                                                               f":{self.config.imap.port} archive") else []
+            self.holding = self.holding or hold_mailbox(f"{self.mailbox().name} archive")
+            work = archive.waiting(now, BATCH) if self.holding else []
         if not work:
             return 0
         done = 0
-        with self.mailbox() as imap:
-            delimiter = imap.delimiter()
-            for item in work:
-                try:
-                    if item.status == "returning":
-                        self._bring_back(imap, item, now)
-                    else:
-                        self._file(imap, item, delimiter, now)
-                    done += 1
-                except (ImapError, OSError) as exc:
-                    log.error("ticket %s: archiving failed, tried again in an hour: %s", item.number, exc)
-                    with transaction():
-                        archive.failed(item.ticket_id, str(exc), now + RETRY)
+        try:
+            with self.mailbox() as imap:
+                delimiter = imap.delimiter()
+                for item in work:
+                    try:
+                        if item.status == "returning":
+                            self._bring_back(imap, item, now)
+                        else:
+                            self._file(imap, item, delimiter, now)
+                        done += 1
+                    except OSError as exc:  # the disk: this ticket's folder
+                        self._failed([item], exc, now)
+        except ImapError as exc:  # the server: this ticket and the rest of the batch
+            self._failed(work[done:], exc, now)
         return done
+
+    def _failed(self, items: list[ArchiveWork], exc: Exception, now: datetime) -> None:
+        with transaction():
+            for item in items:
+                log.error("ticket %s: archiving failed, tried again in an hour: %s", item.number, exc)
+                archive.failed(item.ticket_id, str(exc), now + RETRY)
 
     def _file(self, imap: ImapMailbox, item: ArchiveWork, delimiter: str, now: datetime) -> None:
         with transaction():
             problem_type, solution, kb_entry = archive.ticket_facts(item.ticket_id)
             thread = archive.thread(item.ticket_id)
-            files = archive.attachments(item.ticket_id)
+            files = tickets.stored_files(item.ticket_id)
         place = filing(self.config.archive.folder, item.number, problem_type)
         folder = place.folder_name(delimiter)
         imap.ensure_folder(folder)
@@ -90,12 +98,11 @@ class Archive:
         mbox = []
         for mail in thread:
             raw = mail.raw()
-            gather(imap, raw, search_criteria(mail, raw), fetched_in if mail.direction == "in" else earlier, folder,
-                   mail.at)
+            gather(imap, raw, search_criteria(mail, lambda: raw), fetched_in if mail.direction == "in" else earlier,
+                   folder, mail.at)
             mbox.append(mbox_entry(raw, self.config.helpdesk.address if mail.direction == "out" else "", mail.at))
         path = Path(*place.path)
-        named = zip(unique_names([name for name, _ in files]), (self.attachments / stored for _, stored in files))
-        write_ticket_folder(self.config.archive_dir / path, mbox, named,
+        write_ticket_folder(self.config.archive_dir / path, mbox, named_files(files, self.config.attachments_dir),
                             self.describe(item.number, now))
         with transaction():
             archive.filed(item.ticket_id, now, folder, str(path), problem_type, solution, kb_entry)
@@ -108,7 +115,7 @@ class Archive:
             thread = archive.thread(item.ticket_id)
         inbox = self.config.imap.folder
         for mail in thread:
-            if mail.direction == "in" and item.folder and not imap.find(inbox, criteria := search_criteria(mail, mail.raw())):
+            if mail.direction == "in" and item.folder and not imap.find(inbox, criteria := search_criteria(mail, mail.raw)):
                 found = imap.find(item.folder, criteria)
                 if found:
                     imap.move(item.folder, found, inbox)
@@ -131,14 +138,16 @@ def gather(imap: ImapMailbox, raw: bytes, criteria: list[str | int], sources: li
     imap.append(folder, raw, at)
 
 
-def search_criteria(mail: ThreadMail, raw: bytes) -> list[str | int]:
+def search_criteria(mail: ThreadMail, read: Callable[[], bytes]) -> list[str | int]:
     """How IMAP SEARCH finds this mail: its Message-ID; a mail without one by its Date, From and
-    size (the bytes the server gave us)."""
+    size (the bytes the server gave us, read only then)."""
+    if mail.message_id:
+        return ["HEADER", "Message-ID", f"<{mail.message_id}>"]
+    raw = read()
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:1 << 16])
     found = message_ids(str(headers.get("Message-ID", "")))
-    message_id = mail.message_id or (found[0] if found else None)
-    if message_id:
-        return ["HEADER", "Message-ID", f"<{message_id}>"]
+    if found:
+        return ["HEADER", "Message-ID", f"<{found[0]}>"]
     criteria: list[str | int] = ["LARGER", len(raw) - 1, "SMALLER", len(raw) + 1]
     for name in ("Date", "From"):
         value = str(headers.get(name, "")).strip()

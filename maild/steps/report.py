@@ -57,15 +57,17 @@ class Report:
         month = due_month(now, self.config.helpdesk.zone, self.config.report.day)
         if month is None or month == self._settled:
             return 0
+        first = reports.first_fetched_at()
+        # A month that ended before maild took its first mail has nothing to report: a new install
+        # sends no empty report for the month before it.
+        if first is None or first >= month_bounds(month, self.config.helpdesk.zone)[1] or reports.went(month):
+            self._settled = month
+            return 0
+        report = build(month, self.config, now)  # before the transaction: SQLite's write lock is not held meanwhile
         with transaction():
-            first = reports.first_fetched_at()
-            before_our_time = first is None or first >= month_bounds(month, self.config.helpdesk.zone)[1]
-            if before_our_time or not reports.latch(month, now):
-                # A month that ended before maild took its first mail has nothing to report: a new
-                # install sends no empty report for the month before it.
+            if not reports.latch(month, now):  # another process was first
                 self._settled = month
                 return 0
-            report = build(month, self.config, now)
             told = [self._queue(month, report, to, now) for to in recipients(self.config)]
         self._settled = month
         log.info("monthly report %s: %d tickets, sent to %s", month, report.figures["tickets"],

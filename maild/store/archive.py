@@ -10,8 +10,6 @@ from typing import Any
 from .inbound import stored_raw
 from .sql import aware, rows, run, utc
 
-WAITING = ("due", "returning")  # the archive step's work
-
 
 @dataclass(frozen=True)
 class ArchiveWork:
@@ -87,11 +85,6 @@ def returned(ticket_id: int) -> None:
     run("UPDATE archived_ticket SET status = 'returned', error = NULL WHERE ticket_id = ?", (ticket_id,))
 
 
-def archived_numbers() -> set[str]:
-    return {number for number, in rows("SELECT t.number FROM archived_ticket a JOIN ticket t ON t.id = a.ticket_id "
-                                       "WHERE a.status = 'archived'")}
-
-
 def t4(month: str | None = None) -> list[dict[str, Any]]:
     """T4, the archived tickets in number order; `month` ("2026-11"): those received in it."""
     where, params = "", ()
@@ -110,12 +103,6 @@ def of_ticket(ticket_id: int) -> dict[str, Any] | None:
     found = rows("SELECT archived_at, folder, path FROM archived_ticket WHERE ticket_id = ? AND status = 'archived'",
                  (ticket_id,))
     return {"archived_at": aware(found[0][0]).isoformat(), "folder": found[0][1], "path": found[0][2]} if found else None
-
-
-def attachments(ticket_id: int) -> list[tuple[str, str]]:
-    """(file name, path under the attachment store) of every file on the ticket's thread, in order."""
-    return rows("SELECT s.filename, s.path FROM stored_attachment s JOIN article a ON a.id = s.article_id "
-                "WHERE a.ticket_id = ? ORDER BY a.created_at, a.id, s.id", (ticket_id,))
 
 
 def ticket_facts(ticket_id: int) -> tuple[str | None, str | None, int | None]:

@@ -22,13 +22,6 @@ def source(ticket_id: int) -> dict[str, Any] | None:
             "description": description, "root_cause": root_cause, "solution": solution, "test_result": test_result}
 
 
-def images(ticket_id: int) -> list[tuple[str, str]]:
-    """(file name, path under the attachment store) of the image attachments on the ticket's thread."""
-    return rows("SELECT s.filename, s.path FROM stored_attachment s JOIN article a ON a.id = s.article_id "
-                "WHERE a.ticket_id = ? AND s.content_type LIKE ? ORDER BY a.created_at, a.id, s.id",
-                (ticket_id, "image/%"))
-
-
 def write(ticket_id: int, title: str, problem_type: str | None, module: str | None, steps: str, faq: str,
           publish: bool, now: datetime) -> int:
     """The ticket's entry, new or brought up to date (a second resolution); returns its id. A new

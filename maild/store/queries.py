@@ -9,7 +9,8 @@ from peewee import JOIN, fn
 
 from . import archive, kb
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
-from .models import Article, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Survey, Ticket, TicketSerial
+from .models import (Article, ArchivedTicket, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Survey,
+                     Ticket, TicketSerial)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -18,7 +19,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def list_tickets(status: str | None = None, priority: str | None = None,
                  assignee: str | None = None, archived_only: bool = False) -> list[dict[str, Any]]:
-    query = (Ticket.select(Ticket, fn.COUNT(Article.id).alias("messages"))
+    filed = ArchivedTicket.select(ArchivedTicket.ticket).where(ArchivedTicket.status == "archived")
+    query = (Ticket.select(Ticket, fn.COUNT(Article.id).alias("messages"), Ticket.id.in_(filed).alias("archived"))
              .join(Article, JOIN.LEFT_OUTER).group_by(Ticket.id).order_by(Ticket.id))
     if status:
         query = query.where(Ticket.status == status)
@@ -26,12 +28,13 @@ def list_tickets(status: str | None = None, priority: str | None = None,
         query = query.where(Ticket.priority == priority)
     if assignee:
         query = query.where(Ticket.assignee == assignee.lower())
-    filed = archive.archived_numbers()
+    if archived_only:
+        query = query.where(Ticket.id.in_(filed))
     return [{"number": t.number, "status": t.status, "customer": t.customer, "customer_name": t.customer_name,
              "subject": t.subject, "language": t.language, "messages": t.messages,
              "priority": t.priority, "type": t.problem_type, "assignee": t.assignee,
-             "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at), "archived": t.number in filed}
-            for t in query if t.number in filed or not archived_only]
+             "created_at": _iso(t.created_at), "updated_at": _iso(t.updated_at), "archived": bool(t.archived)}
+            for t in query]
 
 
 def archived(month: str | None = None) -> list[dict[str, Any]]:

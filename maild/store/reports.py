@@ -36,6 +36,11 @@ def received_between(start: datetime, end: datetime) -> list[ReportRow]:
     return [ReportRow(*row[:9], aware(row[9]), aware(row[10]), *row[11:]) for row in found]
 
 
+def went(month: str) -> bool:
+    """Has the month's report gone already?"""
+    return run("SELECT 1 FROM monthly_report WHERE month = ?", (month,)).fetchone() is not None
+
+
 def latch(month: str, now: datetime) -> bool:
     """Record that the month's report goes now; False when it went before."""
     found = run("INSERT INTO monthly_report (month, sent_at) VALUES (?, ?) ON CONFLICT (month) DO NOTHING "

@@ -237,3 +237,11 @@ def add_events(ticket_id: int, now: datetime, events: list[tuple[str, str, str, 
     values = [v for event in events for v in (ticket_id, utc(now), *event)]
     later("INSERT INTO event (ticket_id, at, kind, actor, detail, status, feedback) VALUES "
           + ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(events)), values)
+
+
+def stored_files(ticket_id: int, content_types: str = "%") -> list[tuple[str, str]]:
+    """(file name, path under the attachment store) of the files on the ticket's thread, in order;
+    `content_types`: a LIKE pattern ("image/%": its screenshots)."""
+    return rows("SELECT s.filename, s.path FROM stored_attachment s JOIN article a ON a.id = s.article_id "
+                "WHERE a.ticket_id = ? AND s.content_type LIKE ? ORDER BY a.created_at, a.id, s.id",
+                (ticket_id, content_types))
