@@ -41,6 +41,11 @@ def chinese_mail(**kwargs) -> bytes:
     return customer_mail(**kwargs)
 
 
+def lead_mail(number: str, body: str, subject: str = "已解决") -> bytes:
+    """王强 (the team's senior engineer, wang@example.com) writes on ticket `number` from his mail client."""
+    return chinese_mail(subject=f"[{number}] {subject}", body=body, sender="wang@example.com", name="王强")
+
+
 def mail_with_attachment(payload: bytes, maintype: str, subtype: str, filename: str | None = None,
                          sender: str = "alice@customer.example", subject: str = "See the attachment",
                          body: str = "Please see the attachment.") -> bytes:

@@ -14,7 +14,7 @@ from email.policy import default
 
 from maild.store.models import ArchivedTicket, Ticket
 
-from .mails import chinese_mail, mail_with_attachment
+from .mails import chinese_mail, lead_mail, mail_with_attachment
 from .test_cli import maild
 from .test_survey import CUSTOMER, LEAD, resolved_ticket, survey_app  # noqa: F401 - the fixture
 
@@ -127,8 +127,7 @@ def test_a_reopened_archived_ticket_comes_back_to_the_inbox_and_is_archived_agai
     assert ArchivedTicket.get().status == "returned"
     assert subjects_in(dovecot, "INBOX") == sorted([f"Re: [{number}] 系统无法登录", "系统无法登录", f"[{number}] 已解决"])
     assert len(subjects_in(dovecot, folder)) == 3  # maild's own mails wait there
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：更换了短信网关",
-                                sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "#resolve\n解决方案：更换了短信网关"))
     app.once()
     clock.advance(timedelta(days=3))  # Monday 11:30 → Thursday 11:30
     app.once()

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from maild.store.models import Ticket
 
-from .mails import chinese_mail
+from .mails import chinese_mail, lead_mail
 from .test_archive import folder_of, subjects_in
 from .test_cli import maild
 from .test_survey import CUSTOMER, resolved_ticket, survey_app  # noqa: F401 - the fixture
@@ -23,8 +23,7 @@ def test_resolution_survey_archive_and_report(survey_app, dovecot, smtp_sink, st
     app.once()
     number = Ticket.get().number
     clock.advance(timedelta(hours=1))
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：已重置验证码服务",
-                                sender="wang@example.com", name="王强"))
+    dovecot.append(lead_mail(number, "#resolve\n解决方案：已重置验证码服务"))
     app.once()
     _ack, notice = [m for m in smtp_sink.messages if m.message["To"].addresses[0].addr_spec == CUSTOMER]
     assert "已重置验证码服务" in notice.message.get_body(("plain",)).get_content()

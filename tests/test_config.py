@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from maild.config import ENTRIES, config_from_dict, load_config, toml_keys
+from maild.config import ENTRIES, SECTIONS, config_from_dict, load_config, toml_keys
 from maild.errors import ConfigError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "maild.example.toml"
@@ -35,8 +35,7 @@ def test_the_example_file_documents_every_key(tmp_path, monkeypatch) -> None:
     config = load_config(tmp_path / "maild.toml")
     assert config.imap.password == "secret" and config.smtp.username == "support@example.com"
     assert config.helpdesk.timezone == "Asia/Shanghai"
-    for section in ("imap", "smtp", "database", "helpdesk", "screen", "processing", "sla", "calendar", "classify",
-                    "workflow"):
+    for section in SECTIONS:
         documented = {line.split("=")[0].strip("# ").strip() for line in _section(text, section)}
         assert {f for f in getattr(config, section).__dataclass_fields__} <= documented, section
     for name, (attribute, cls) in ENTRIES.items():  # [[staff]] ...: the keys of all its entries together
@@ -121,12 +120,15 @@ def test_a_wrong_response_window_is_named(value, message) -> None:
 
 
 def test_the_calendar_is_chinas_working_week_unless_the_file_says_otherwise() -> None:
-    assert config_from_dict(MINIMAL).calendar.hours == (time(9), time(18))
-    config = config_from_dict(with_change("calendar", "holidays", ["2026-12-31"]) | {
+    default = config_from_dict(MINIMAL).calendar
+    assert (default.country, default.working_days, default.hours) == (
+        "CN", ("mon", "tue", "wed", "thu", "fri"), (time(9), time(18)))
+    config = config_from_dict(MINIMAL | {
         "calendar": {"country": "DE", "holidays": ["2026-12-31"], "workdays": ["2026-12-27"],
                      "working_hours": ["08:30", "17:00"], "working_days": ["mon", "tue", "wed", "thu"]}})
     assert (config.calendar.days_off, config.calendar.days_on) == ({date(2026, 12, 31)}, {date(2026, 12, 27)})
-    assert config.calendar.hours == (time(8, 30), time(17))
+    assert (config.calendar.country, config.calendar.working_days, config.calendar.hours) == (
+        "DE", ("mon", "tue", "wed", "thu"), (time(8, 30), time(17)))
 
 
 @pytest.mark.parametrize("key,value,message", [
@@ -203,3 +205,18 @@ def test_the_units_documentation_is_a_file_the_install_steps_create() -> None:
     path = documentation.removeprefix("file://")
     assert f"install -D -m 0644 README.md {path}" in (root / "README.md").read_text()
 
+
+
+def test_no_knowledge_base_suggestions_is_kb_suggest_0_and_fewer_is_refused() -> None:
+    assert config_from_dict(with_change("kb", "suggest", 0)).kb.suggest == 0
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change("kb", "suggest", -1))
+    assert str(error.value).startswith("kb.suggest: expected 0 or more")
+
+
+@pytest.mark.parametrize(("section", "key", "value"), [("archive", "after_working_days", 0), ("report", "day", 0),
+                                                       ("report", "day", 29)])
+def test_an_archive_delay_or_report_day_out_of_range_is_named(section, key, value) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_dict(with_change(section, key, value))
+    assert str(error.value).startswith(f"{section}.{key}")

@@ -17,7 +17,7 @@ from maild.config import load_config
 from maild.store.models import KbEntry, Ticket
 from maild.testing.configs import local_config
 
-from .mails import chinese_mail, customer_mail, mail_with_attachment
+from .mails import chinese_mail, customer_mail, lead_mail, mail_with_attachment
 from .test_cli import maild
 from .test_triage import TEAM, WEDNESDAY_0930
 
@@ -49,7 +49,7 @@ def proposed_and_resolved(app: App, clock: FrozenClock, dovecot, smtp_sink, mail
     app.once()
     number = Ticket.select().order_by(Ticket.id.desc()).get().number
     clock.advance(timedelta(hours=1))
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body=commands, sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, commands))
     app.once()
     smtp_sink.clear()
     return number
@@ -58,6 +58,11 @@ def proposed_and_resolved(app: App, clock: FrozenClock, dovecot, smtp_sink, mail
 CHINESE_CASE = "#kb 登录时收不到短信验证码\n#resolve\n原因：短信网关余额不足\n解决方案：为短信网关充值后重新发送验证码"
 ENGLISH_CASE = ("#kb Verification code never arrives at login\n#resolve\nRoot cause: the SMS gateway ran out of credit\n"
                 "Solution: topped up the SMS gateway; the verification code arrives again")
+
+
+def same_problem(customer: str) -> bytes:
+    """Another customer's mail about the Chinese case, in other words."""
+    return chinese_mail(subject="收不到短信验证码", sender=customer, name="李四", body="登录时一直收不到短信验证码。")
 
 
 def ack_text(smtp_sink, customer: str) -> str:
@@ -124,12 +129,18 @@ def test_with_review_an_entry_is_suggested_only_once_a_kb_admin_publishes_it(kb_
     number = proposed_and_resolved(app, clock, dovecot, smtp_sink, chinese_mail(subject="验证码收不到，无法登录"),
                                    CHINESE_CASE)
     assert KbEntry.get().status == "draft"
-    dovecot.append(chinese_mail(subject=f"[{number}] 知识库", body="#kb publish", sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "#kb publish", "知识库"))
     app.once()
     assert KbEntry.get().status == "draft"  # the lead is no kb-admin
+    dovecot.append(same_problem("lisi@other.example.cn"))
+    app.once()
+    assert "登录时收不到短信验证码" not in ack_text(smtp_sink, "lisi@other.example.cn")
     dovecot.append(chinese_mail(subject=f"[{number}] 知识库", body="#kb publish", sender=KB_ADMIN, name="周敏"))
     app.once()
     assert (KbEntry.get().status, KbEntry.get().published_by) == ("published", KB_ADMIN)
+    dovecot.append(same_problem("wangwu@other.example.cn"))
+    app.once()
+    assert "登录时收不到短信验证码" in ack_text(smtp_sink, "wangwu@other.example.cn")
 
 
 def test_maild_kb_publish_publishes_a_draft(kb_app, dovecot, smtp_sink, state_dir) -> None:
@@ -140,7 +151,6 @@ def test_maild_kb_publish_publishes_a_draft(kb_app, dovecot, smtp_sink, state_di
     assert json.loads(maild(config, "kb", "search", "短信验证码", "--json").stdout) == []  # drafts are not searched
     assert maild(config, "kb", "publish", str(entry.id)).returncode == 0
     assert maild(config, "kb", "publish", str(entry.id)).returncode == 1  # published already
-    dovecot.append(chinese_mail(subject="收不到短信验证码", sender="lisi@other.example.cn", name="李四",
-                                body="登录时一直收不到短信验证码。"))
+    dovecot.append(same_problem("lisi@other.example.cn"))
     app.once()
     assert "登录时收不到短信验证码" in ack_text(smtp_sink, "lisi@other.example.cn")

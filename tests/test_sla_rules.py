@@ -84,6 +84,8 @@ def test_a_reopened_ticket_resumes_its_clock_without_the_resolved_time() -> None
 def test_a_priority_change_recomputes_from_the_original_start() -> None:
     assert state(ticket("P2"), "resolution", at(1)) == (at(72), "running")
     assert state(ticket("P1"), "resolution", at(1)) == (at(24), "running")
+    changed = ticket("P1", (2, "priority", "in-progress"))  # raised from P2 two hours in
+    assert state(changed, "resolution", at(3)) == (at(24), "running")
 
 
 def test_business_hours_count_only_while_the_helpdesk_is_open() -> None:

@@ -17,7 +17,7 @@ from maild.config import load_config
 from maild.store.models import Event, Ticket
 from maild.testing.configs import local_config
 
-from .mails import chinese_mail, customer_mail
+from .mails import chinese_mail, customer_mail, lead_mail
 from .test_cli import maild
 from .test_triage import TEAM, WEDNESDAY_0930
 
@@ -50,8 +50,7 @@ def resolved_ticket(app: App, clock: FrozenClock, dovecot, smtp_sink, subject: s
     app.once()
     number = Ticket.get(Ticket.subject == subject).number
     clock.advance(timedelta(hours=1))
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：已重置验证码服务",
-                                sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "#resolve\n解决方案：已重置验证码服务"))
     app.once()
     smtp_sink.clear()
     return number
@@ -150,13 +149,14 @@ def test_a_reopened_ticket_gets_no_survey(survey_app, dovecot, smtp_sink) -> Non
     dovecot.append(chinese_mail(subject=f"Re: [{number}] 系统无法登录", body="还是不行。"))
     app.once()
     clock.advance(timedelta(minutes=30))
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：已重启服务", sender=LEAD,
-                                name="王强"))
+    dovecot.append(lead_mail(number, "#resolve\n解决方案：已重启服务"))
     app.once()
     smtp_sink.clear()
     clock.advance(timedelta(hours=3))
     app.once()
     assert surveys_sent(smtp_sink) == []
+    trail = [e.detail for e in Event.select().join(Ticket).where(Ticket.number == number, Event.kind == "survey")]
+    assert trail == ["not sent: the ticket was reopened"]
 
 
 def test_an_english_customer_is_surveyed_in_english(survey_app, dovecot, smtp_sink) -> None:
@@ -179,8 +179,7 @@ def test_an_engineer_records_the_answer_the_customer_gave_on_the_phone(survey_ap
                                                                        state_dir) -> None:
     app, clock = survey_app
     number = resolved_ticket(app, clock, dovecot, smtp_sink)
-    dovecot.append(chinese_mail(subject=f"[{number}] 回访", body="#survey 2 基本满意 希望增加在线客服响应提示",
-                                sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "#survey 2 基本满意 希望增加在线客服响应提示", "回访"))
     app.once()
     shown = json.loads(maild(state_dir / "maild.toml", "show", number, "--json").stdout)
     assert (shown["survey"]["rating"], shown["survey"]["suggestions"], shown["survey"]["surveyed_by"]) == (

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,8 +58,9 @@ def test_p2_gets_no_progress_updates() -> None:
     assert "progress-update" not in timers(ticket("P2"))
 
 
-def test_a_resolved_ticket_has_no_timers_and_a_waiting_one_no_resolution_or_update_timers() -> None:
-    assert timers(ticket("P0", "resolved", (1, "resolved", "resolved"))) == {}
+def test_a_resolved_ticket_has_no_deadlines_and_a_waiting_one_no_resolution_or_update_timers() -> None:
+    resolved = replace(ticket("P0", "resolved", (1, "resolved", "resolved")), resolved_at=at(1))
+    assert set(timers(resolved)) == {"survey", "archive"}  # what comes after the resolution, no deadline
     waiting = timers(ticket("P0", "waiting", (1, "engineer-reply", "waiting")), at(2))
     assert set(waiting) == set()
 

@@ -15,12 +15,12 @@ from maild.clock import FrozenClock
 from maild.config import load_config
 from maild.store.models import Ticket
 
-from .mails import chinese_mail
+from .mails import chinese_mail, lead_mail
 from .test_cli import maild
 from .test_daemon import notify_socket, receive_until  # noqa: F401 - notify_socket is a fixture
+from .test_survey import CUSTOMER, LEAD, SUPERVISOR
 from .test_triage import WEDNESDAY_0930, team_app  # noqa: F401 - team_app is a fixture
 
-CUSTOMER, LEAD, SUPERVISOR = "zhangsan@kehu.example.cn", "wang@example.com", "zhoumin@example.com"
 
 
 def sent(sink) -> list[tuple[str, str]]:
@@ -32,8 +32,12 @@ def sent(sink) -> list[tuple[str, str]]:
 
 
 def kind_of(text: str) -> str:
-    for words, kind in (("基本满意", "survey"), ("目前的处理进展", "progress update"), ("Escalation", "escalation"), ("升级通报", "escalation"),
-                        ("Hello", "reminder"), ("您好", "reminder")):
+    text = " ".join(text.split())  # the lines are wrapped where they fall
+    for words, kind in (("基本满意", "survey"), ("目前的处理进展", "progress update"),
+                        ("got no first answer in time", "first-response escalation"),
+                        ("was not resolved in time", "resolution escalation"),
+                        ("is waiting for a first answer", "first-response reminder"),
+                        ("must be resolved soon", "resolution warning"), ("is due a progress update", "update reminder")):
         if words in text:
             return kind
     return text[:40]
@@ -52,19 +56,19 @@ def test_a_p0_nobody_answers_gets_its_reminders_escalations_and_updates_once_eac
     assert Ticket.get().priority == "P0" and len(smtp_sink.messages) == 3  # ack, the lead's, the supervisor's
     smtp_sink.clear()
     at(clock, app, 1.5)
-    assert sent(smtp_sink) == [(LEAD, "reminder")]  # first response: 75 % of 2 h
+    assert sent(smtp_sink) == [(LEAD, "first-response reminder")]  # 75 % of 2 h
     at(clock, app, 2)
-    assert sent(smtp_sink) == [(SUPERVISOR, "escalation")]  # no first answer in 2 h
+    assert sent(smtp_sink) == [(SUPERVISOR, "first-response escalation")]  # no first answer in 2 h
     at(clock, app, 3)
-    assert sent(smtp_sink) == [(LEAD, "reminder")]  # resolution: 75 % of 4 h
+    assert sent(smtp_sink) == [(LEAD, "resolution warning")]  # 75 % of 4 h
     at(clock, app, 3.75)
-    assert sent(smtp_sink) == [(LEAD, "reminder")]  # an update is due in 15 minutes
+    assert sent(smtp_sink) == [(LEAD, "update reminder")]  # an update is due in 15 minutes
     at(clock, app, 4)
-    assert sorted(sent(smtp_sink)) == [(CUSTOMER, "progress update"), (SUPERVISOR, "escalation")]
+    assert sorted(sent(smtp_sink)) == [(CUSTOMER, "progress update"), (SUPERVISOR, "resolution escalation")]
     app.once()
     assert sent(smtp_sink) == []  # the same instant again: nothing twice
     at(clock, app, 7.75)
-    assert sent(smtp_sink) == [(LEAD, "reminder")]
+    assert sent(smtp_sink) == [(LEAD, "update reminder")]
     at(clock, app, 8)
     assert sent(smtp_sink) == [(CUSTOMER, "progress update")]
     at(clock, app, 7)
@@ -79,11 +83,10 @@ def test_an_answer_in_time_and_a_resolution_stop_the_clocks(team_app, dovecot, s
     app.once()
     number = Ticket.get().number
     clock.advance(timedelta(hours=1))
-    dovecot.append(chinese_mail(subject=f"[{number}] 跟进", body="正在处理。", sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "正在处理。", "跟进"))
     app.once()
     clock.advance(timedelta(hours=1))
-    dovecot.append(chinese_mail(subject=f"[{number}] 已解决", body="#resolve\n解决方案：已恢复", sender=LEAD,
-                                name="王强"))
+    dovecot.append(lead_mail(number, "#resolve\n解决方案：已恢复"))
     app.once()
     smtp_sink.clear()
     at(clock, app, 12)
@@ -128,7 +131,7 @@ def test_an_eta_beyond_the_deadline_reaches_the_customer_in_the_same_run(team_ap
     app.once()
     number = Ticket.get().number
     smtp_sink.clear()
-    dovecot.append(chinese_mail(subject=f"[{number}] 跟进", body="#eta 2026-11-26 18:00", sender=LEAD, name="王强"))
+    dovecot.append(lead_mail(number, "#eta 2026-11-26 18:00", "跟进"))
     app.once()
     [notice] = [m.message for m in smtp_sink.messages]
     assert notice["To"].addresses[0].addr_spec == CUSTOMER
@@ -145,7 +148,7 @@ def test_a_restart_between_two_passes_loses_and_repeats_nothing(team_app, doveco
     try:
         smtp_sink.clear()
         again.once()
-        assert sent(smtp_sink) == [(SUPERVISOR, "escalation")]  # the 1.5 h reminder is not sent again
+        assert sent(smtp_sink) == [(SUPERVISOR, "first-response escalation")]  # the 1.5 h reminder is not sent again
     finally:
         again.close()
 
