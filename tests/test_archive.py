@@ -9,14 +9,16 @@ import email
 import io
 import json
 import mailbox
+from dataclasses import replace
 from datetime import timedelta
 from email.policy import default
 
+from maild.adapters.imap import ImapMailbox
 from maild.store.models import ArchivedTicket, Ticket
 
 from .mails import chinese_mail, lead_mail, mail_with_attachment
 from .test_cli import maild
-from .test_survey import CUSTOMER, LEAD, resolved_ticket, survey_app  # noqa: F401 - the fixture
+from .test_survey import CUSTOMER, LEAD, free_port, resolved_ticket, survey_app  # noqa: F401 - the fixture
 
 SURVEYED = timedelta(hours=2)
 RESOLVED_TO_ARCHIVED = timedelta(days=5)  # Wednesday 10:30 → Monday 10:30: Thursday, Friday, Monday
@@ -150,5 +152,20 @@ def test_a_pass_that_fails_is_tried_again_an_hour_later(survey_app, dovecot, smt
     app.once()
     assert ArchivedTicket.get().status == "due"
     clock.advance(timedelta(minutes=1))
+    app.once()
+    assert ArchivedTicket.get().status == "archived" and len(subjects_in(dovecot, folder_of(number))) == 5
+
+
+def test_a_server_out_of_reach_leaves_the_archiving_due_for_an_hour_later(survey_app, dovecot, smtp_sink,
+                                                                           caplog) -> None:
+    app, clock = survey_app
+    number = surveyed_ticket(app, clock, dovecot, smtp_sink)
+    clock.advance(RESOLVED_TO_ARCHIVED - SURVEYED)
+    reachable = app.archive.mailbox
+    app.archive.mailbox = lambda: ImapMailbox(replace(app.config.imap, port=free_port()))  # nobody listens there
+    app.once()
+    assert ArchivedTicket.get().status == "due" and "archiving failed" in caplog.text
+    app.archive.mailbox = reachable
+    clock.advance(timedelta(hours=1))
     app.once()
     assert ArchivedTicket.get().status == "archived" and len(subjects_in(dovecot, folder_of(number))) == 5
