@@ -6,6 +6,7 @@ import logging
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Callable
 
 from . import workers
@@ -45,7 +46,7 @@ class App:
         self.db = open_database(config.database.url)
         # Loaded once, here: a missing or broken template stops maild at start, and the step
         # processes forked from this one find every template compiled already.
-        self.renderer = renderer_for(config.helpdesk)
+        self.renderer = renderer_for(config.helpdesk, Path(config.helpdesk.state_dir) / "compiled-templates")
         self.process = self.processing()
         self.survey_links = SurveyLinks(config)
         self.timers = Timers(config, self.renderer, self.survey_links.links)

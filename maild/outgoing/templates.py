@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, MutableMapping
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+import hashlib
+
+import jinja2
+from jinja2 import FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.ext import Extension
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..config import HelpdeskConfig
 from ..errors import TemplateFault
+from . import layout
 from .layout import space_after, space_before, spaced_source, wrap
 
 LANGUAGES = ("zh", "en")
@@ -38,17 +42,35 @@ def default_templates_dir() -> Path:
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "maild" / "templates"
 
 
-def renderer_for(helpdesk: HelpdeskConfig) -> "Renderer":
-    """The configured templates (or the shipped ones), every one of them loaded once."""
-    renderer = Renderer(Path(helpdesk.templates_dir) if helpdesk.templates_dir else default_templates_dir())
+def renderer_for(helpdesk: HelpdeskConfig, compiled_dir: Path | None = None) -> "Renderer":
+    """The configured templates (or the shipped ones), every one of them loaded once; with
+    `compiled_dir`, each compiled once and kept there for the next start."""
+    renderer = Renderer(Path(helpdesk.templates_dir) if helpdesk.templates_dir else default_templates_dir(),
+                        compiled_dir)
     renderer.check(KINDS, PAGES)
     return renderer
 
 
+def compiled_cache(directory: Path) -> FileSystemBytecodeCache | None:
+    """Compiling every template costs a start a quarter of a second; Jinja keeps each compiled
+    one by its source's checksum. Its code also depends on how maild preprocesses a template and
+    on Jinja itself: they name the folder, so an upgrade never reuses a stale one. None when the
+    folder cannot be made (the templates are compiled at every start then)."""
+    made_by = hashlib.sha256(Path(layout.__file__).read_bytes() + Path(__file__).read_bytes()
+                             + jinja2.__version__.encode()).hexdigest()[:12]
+    folder = directory / made_by
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return FileSystemBytecodeCache(str(folder))
+
+
 class Renderer:
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, compiled_dir: Path | None = None) -> None:
         self.templates_dir = templates_dir
         self._env = _Environment(
+            bytecode_cache=compiled_cache(compiled_dir) if compiled_dir else None,
             loader=FileSystemLoader(str(templates_dir)),
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
