@@ -3,8 +3,10 @@
 Labels are mapped to codecs by charset_labels; here the data gets the
 last word: "us-ascii" or unlabelled parts often carry 8-bit UTF-8 or GBK,
 and a declared codec that rejects the data usually has a superset that
-accepts it.  Everything here is pure: bytes and labels in, text out, and no
-LookupError or UnicodeDecodeError ever escapes.
+accepts it.  A label no codec answers to ("x-foo") is a guess: valid UTF-8,
+else charset-normalizer's, else the unlabelled heuristics.  Everything here
+is pure: bytes and labels in, text out, and no LookupError or
+UnicodeDecodeError ever escapes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ _SUPERSETS: dict[str, tuple[str, ...]] = {
 # Codecs whose bytes are not an ASCII superset: they must be tried before the
 # "plain ASCII" and "valid UTF-8 wins" shortcuts.
 _NOT_ASCII_SUPERSET = ("utf-7", "utf-16", "utf-32", "iso2022", "hz")
+
+# charset-normalizer judges by how the decoded text reads; with fewer 8-bit
+# bytes than this it guesses wrong more often than the heuristics below (on
+# the shared corpus: GBK signatures read as Big5 or cp1250, umlauts as Big5).
+_GUESS_MIN_HIGH_BYTES = 32
+# The charsets mail is written in; left to itself charset-normalizer also
+# weighs EBCDIC, DOS and Mac code pages, and picks them on short text.
+# UTF-8 is not among them: valid UTF-8 is taken before it is asked.
+_MAIL_CHARSETS = [
+    "gb18030", "big5hkscs", "cp932", "euc_jp", "cp949",
+    "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "iso8859_2", "iso8859_5", "iso8859_7", "iso8859_15", "koi8_r", "koi8_u", "cp874",
+]
 
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _DOUBLE_BYTE = re.compile(rb"[\x81-\xfe][\x40-\x7e\x80-\xfe]")
@@ -51,7 +66,10 @@ def decode_with_note(data: bytes, label: str | None) -> tuple[str, str | None]:
     """
     if not data:
         return "", None
-    note = f"unknown charset {label!r}" if unknown_label(label) else None
+    unknown = unknown_label(label)
+    if unknown and not data.isascii():
+        return _guessed(data, label)
+    note = f"unknown charset {label!r}" if unknown else None
     codec = _jis_if_escaped(data, lookup_codec(label))
     if codec and codec.startswith(_NOT_ASCII_SUPERSET):
         text = _seven_bit(data, codec)
@@ -72,6 +90,50 @@ def to_bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
         return _OTHER_SURROGATES.sub("\ufffd", text).encode("utf-8", "surrogateescape")
+
+
+def _guessed(data: bytes, label: str | None) -> tuple[str, str]:
+    """8-bit data under a label no codec answers to: the charset guessed, and the note says which.
+
+    Valid UTF-8 first (charset-normalizer itself reads short UTF-8 as cp949
+    or cp1125 now and then), then charset-normalizer, then what unlabelled
+    data gets.
+    """
+    said = f"unknown charset {label!r}"
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text, f"{said}: guessed utf-8 (valid UTF-8)"
+    guess = _normaliser_guess(data)
+    if guess is not None:
+        text, codec = guess
+        return text, f"{said}: guessed {codec} (charset-normalizer)"
+    if _plausibly_chinese(data):
+        text = _strict(data, "gb18030")
+        if text is not None:
+            return text, f"{said}: guessed gb18030 (heuristic)"
+    return _least_damaged(data, None, label)
+
+
+def _normaliser_guess(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's text and codec, when there is enough 8-bit text to judge by."""
+    if _high_byte_count(data) < _GUESS_MIN_HIGH_BYTES:
+        return None
+    # Imported here: only mail with an unknown label needs it, and it costs ~20 ms to load.
+    from charset_normalizer import from_bytes
+
+    try:
+        best = from_bytes(data, cp_isolation=_MAIL_CHARSETS).best()
+    except Exception:  # noqa: BLE001 - a failed guess leaves the heuristics
+        return None
+    if best is None:
+        return None
+    # It samples a large payload; the whole of it must decode too.
+    text = _strict(data, best.encoding)
+    return None if text is None else (text, best.encoding)
+
+
+def _high_byte_count(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _HIGH_BYTES))
 
 
 def _jis_if_escaped(data: bytes, codec: str | None) -> str | None:
@@ -181,7 +243,7 @@ def _least_damaged(data: bytes, codec: str | None, label: str | None) -> tuple[s
     chinese = codec == "gb18030" or (codec in (None, "utf-8") and _plausibly_chinese(data))
     names = [c for c in (codec, "utf-8", "gb18030") if c and (c != "gb18030" or chinese)]
     best_name, best = _fewest_replacements(data, names)
-    high_bytes = len(data) - len(data.translate(None, _HIGH_BYTES))
+    high_bytes = _high_byte_count(data)
     described = repr(label) if label else "(none declared)"
     if best.count("\ufffd") * 4 > high_bytes:
         return _western(data), f"charset {described} undecodable; shown as windows-1252"

@@ -22,6 +22,7 @@ base64 attachment, and on the shared corpus):
   address parsing with defect reports (``get_addresses``: it refuses to turn
   a display name that looks like an address into the mailbox) and an RFC
   5322 date reader used when the stdlib's lenient one gives up.
+* tnefparse opens Outlook's winmail.dat into the files it carries (tnef).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from .header_decoding import decode_header_value, param_text
 from .message_ids import normalise_message_id, read_id_list, read_message_id
 from .mime_parts import Attachment, body_html, body_text, collect_parts
 from .mime_tree import PARSER, charset_hint, parse_message, stdlib_defects
+from .tnef import open_tnef_parts
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _build(msg: Message) -> ParsedMail:
     Defects are listed in field order, the MIME parts' last.
     """
     hint = charset_hint(msg)
-    parts = collect_parts(msg, hint)
+    parts = open_tnef_parts(collect_parts(msg, hint))
     headers = _header_map(msg, hint)
     defects = [*stdlib_defects(msg)]
     return ParsedMail(
