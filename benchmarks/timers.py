@@ -49,6 +49,7 @@ def main() -> int:
 
 
 def measure(count: int, due: int, database: str, repeat: int) -> float:
+    from maild.outgoing.notices import MailWriter
     from maild.outgoing.templates import renderer_for
     from maild.steps.timers import Timers
     from maild.store.db import open_database, transaction
@@ -66,7 +67,7 @@ def measure(count: int, due: int, database: str, repeat: int) -> float:
         for start in range(0, count, CHUNK):
             with transaction():
                 load(range(start, min(start + CHUNK, count)), open_every=10)
-        step = Timers(config, renderer_for(config.helpdesk))
+        step = Timers(config, MailWriter(config.helpdesk, renderer_for(config.helpdesk), b"k" * 32))
         passes = []
         for _ in range(repeat):
             with transaction():

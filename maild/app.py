@@ -13,9 +13,8 @@ from . import workers
 from .adapters.imap import ImapMailbox
 from .clock import Clock, SystemClock
 from .config import Config
-from .outgoing.templates import renderer_for
 from .progress import Counts, ProgressLine
-from .steps import drain
+from .steps import drain, mail_writer
 from .steps.archive import Archive
 from .steps.fetch import Fetch
 from .steps.flush import Flush, FlushResult
@@ -46,22 +45,22 @@ class App:
         self.db = open_database(config.database.url)
         # Loaded once, here: a missing or broken template stops maild at start, and the step
         # processes forked from this one find every template compiled already.
-        self.renderer = renderer_for(config.helpdesk, Path(config.helpdesk.state_dir) / "compiled-templates")
+        self.writer = mail_writer(config, Path(config.helpdesk.state_dir) / "compiled-templates")
         self.process = self.processing()
         self.survey_links = SurveyLinks(config)
-        self.timers = Timers(config, self.renderer, self.survey_links.links)
-        self.report = Report(config, self.renderer)
+        self.timers = Timers(config, self.writer, self.survey_links.links)
+        self.report = Report(config, self.writer)
         self.archive = Archive(config, self.mailbox, lambda number, now: ticket_document(number, config, now) or {})
-        self.flush = Flush(config.smtp)
+        self.flush = Flush(config, self.writer)
         workers.tune_garbage_collector()
 
     def processing(self) -> Process:
         attachments = AttachmentStore(self.config.attachments_dir)
-        return Process(self.config, self.renderer, attachments)
+        return Process(self.config, self.writer, attachments)
 
     def survey_desk(self, queued: Callable[[], None] = lambda: None) -> SurveyDesk:
         """What the survey endpoint answers; `queued`: called when an answer queued mail."""
-        return SurveyDesk(self.config, self.renderer, self.survey_links, queued)
+        return SurveyDesk(self.config, self.writer, self.survey_links, queued)
 
     def mailbox(self) -> ImapMailbox:
         return ImapMailbox(self.config.imap)
@@ -84,7 +83,7 @@ class App:
         with ExitStack() as stack:  # closed in reverse: processing, then the timers, then the sending
             if progress:
                 stack.callback(progress.stop)
-            flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config.smtp), url, self.clock))
+            flush = stack.enter_context(StepProcess(Flush.name, partial(Flush, self.config, self.writer), url, self.clock))
             # The timers' round comes when the processing is done (the tickets stand as the mail
             # left them), here: it mostly finds nothing due, which is not worth a process.
             stack.push(lambda failed, *_: None if failed else self._timers_round(flush))

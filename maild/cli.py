@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](config, args)
+    except ConfigError as exc:  # found when a command reads what the file names (a key file)
+        print(f"maild: configuration error in {args.config}: {exc}", file=sys.stderr)
+        return 2
     except MaildError as exc:
         print(f"maild: {exc}", file=sys.stderr)
         return 1
@@ -83,7 +86,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("quarantine", help="mails that could not be processed, with their errors")
     requeue = sub.add_parser("requeue", help="process a quarantined mail again (after a fix)")
     requeue.add_argument("id", type=int, help="the mail's id, as `maild quarantine` lists it")
-    sub.add_parser("outbox", help="mails waiting to be sent or that failed")
+    sub.add_parser("outbox", help="mails waiting to be sent, and those that failed, bounced or were suppressed")
+    sub.add_parser("suppressed", help="addresses that hard-bounced: no automatic mail goes there until the time shown")
+    sub.add_parser("unsuppress", help="take an address off the suppression list").add_argument(
+        "address", help="the address, as `maild suppressed` lists it")
     sub.add_parser("status", help="counts of mails, tickets and the outbox")
     sub.add_parser("timers", help="what the guideline's clocks will do next: each ticket's timers, the soonest first")
     report = sub.add_parser("report", help="a month's report (G18): its figures, or with --out the HTML, CSV and charts")
@@ -101,7 +107,8 @@ def parser() -> argparse.ArgumentParser:
     kb_commands.add_parser("search", help="published entries matching the words, best first").add_argument("query", help="words, Chinese or English")
     kb_commands.add_parser("publish", help="publish a draft (kb.review = true)").add_argument(
         "id", type=int, help="the entry's id")
-    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "status", "timers", "report"):
+    for name in ("tickets", "show", "mails", "mail", "replay", "quarantine", "outbox", "suppressed", "status", "timers",
+                 "report"):
         sub.choices[name].add_argument("--json", action="store_true", help="machine-readable output")
     as_csv.add_argument("--json", action="store_true", help="machine-readable output")
     for name in ("list", "show", "search"):
@@ -144,6 +151,7 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
     from .adapters.imap import probe as imap_probe
     from .adapters.smtp import probe as smtp_probe
     from .outgoing.templates import KINDS, PAGES, renderer_for
+    from .steps import signing_key
 
     print(f"configuration {config.source}: ok")
     print(f"helpdesk {config.helpdesk.name} <{config.helpdesk.address}>, time zone {config.helpdesk.timezone}")
@@ -151,7 +159,8 @@ def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
         print(f"now: {clock_for(config, args).now().isoformat()} (--now), not the system clock")
     print(f"workflow: [[staff]] {len(config.staff)}, [[module]] {len(config.modules)}, [[rota]] {len(config.rota)}, "
           f"[[rule]] {len(config.rules)}, [[customer]] {len(config.customers)} entries")
-    checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS, PAGES))]
+    checks = [("templates", lambda: renderer_for(config.helpdesk).check(KINDS, PAGES)),
+              ("message-id key", lambda: signing_key(config))]
     if not args.offline:
         checks += [("database", lambda: _probe_database(config)), ("imap", lambda: imap_probe(config.imap)),
                    ("smtp", lambda: asyncio.run(smtp_probe(config.smtp)))]
@@ -354,8 +363,28 @@ def cmd_requeue(config: Config, args: argparse.Namespace) -> int:
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
     queries = _store(config)
     emit(queries.outbox(), args.json, lambda rows: "\n".join(
-        f"{o['id']:>6}  {o['status']:<7} {o['kind']:<5} to {o['to']}  attempts {o['attempts']}  "
+        f"{o['id']:>6}  {o['status']:<10} {o['kind']:<5} to {o['to']}  attempts {o['attempts']}  "
         f"{o['ticket'] or ''}  {o['last_error'] or ''}" for o in rows) or "outbox empty")
+    return 0
+
+
+def cmd_suppressed(config: Config, args: argparse.Namespace) -> int:
+    queries = _store(config)
+    zone = config.helpdesk.zone
+    emit(queries.suppressed(clock_for(config, args).now()), args.json, lambda rows: "\n".join(
+        f"{s['address']}  until {formats.local_time(s['until'], zone)}  {s['status']}  "
+        f"{s['ticket'] or ''}  {s['diagnostic']}" for s in rows) or "no address is suppressed")
+    return 0
+
+
+def cmd_unsuppress(config: Config, args: argparse.Namespace) -> int:
+    from .steps.flush import unsuppress
+
+    _store(config)
+    if not unsuppress(args.address):
+        print(f"maild: {args.address} is not on the suppression list", file=sys.stderr)
+        return 1
+    print(f"{args.address} taken off the suppression list: automatic mail goes there again")
     return 0
 
 
@@ -418,6 +447,6 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
     "check-config": cmd_check_config, "once": cmd_once, "run": cmd_run, "serve": cmd_serve, "report": cmd_report, "archive": cmd_archive,
     "kb": cmd_kb, "tickets": cmd_tickets,
     "show": cmd_show, "mails": cmd_mails, "mail": cmd_mail, "replay": cmd_replay, "quarantine": cmd_quarantine,
-    "requeue": cmd_requeue, "outbox": cmd_outbox,
+    "requeue": cmd_requeue, "outbox": cmd_outbox, "suppressed": cmd_suppressed, "unsuppress": cmd_unsuppress,
     "status": cmd_status, "timers": cmd_timers,
 }

@@ -93,6 +93,7 @@ class HelpdeskConfig:
     state_dir: str = "/var/lib/maild"
     templates_dir: str | None = None
     loop_header: str = "X-Maild-Loop"
+    secret_file: str | None = None  # the key that signs our Message-IDs; unset: <state_dir>/helpdesk_secret, made once
 
     @property
     def zone(self) -> ZoneInfo:
@@ -104,6 +105,8 @@ class ScreenConfig:
     auto_reply_limit: int = 10
     auto_reply_window: int = 3600
     answer_within: int = 259200  # seconds: mail the server received longer ago gets no automatic answer
+    automatic_per_hour: int = 500  # automatic mails to customers in any rolling hour, all addresses together
+    suppress_days: int = 30  # a hard-bounced address gets no automatic mail for this many days
 
 
 def _per_priority(**seconds: int | str):
@@ -164,6 +167,7 @@ class CalendarConfig:
 class ProcessingConfig:
     max_attempts: int = 3
     batch_size: int = 100
+    max_mail_bytes: int = 25 * 1024 * 1024  # a bigger mail is ticketed by its headers and text, attachments left packed
 
 
 @dataclass(frozen=True)

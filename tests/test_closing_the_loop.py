@@ -46,7 +46,7 @@ def test_resolution_survey_archive_and_report(survey_app, dovecot, smtp_sink, st
     assert archive["folder"] == folder_of(number) and len(subjects_in(dovecot, folder_of(number))) == 6
     assert subjects_in(dovecot, "INBOX") == []
     files = state_dir / "archive" / archive["path"]
-    assert {p.name for p in files.iterdir()} == {"thread.mbox", "ticket.json"}
+    assert {p.name for p in files.iterdir()} == {"thread.mbox", "thread.html", "ticket.json"}
     assert json.loads((files / "ticket.json").read_text(encoding="utf-8"))["survey"]["rating"] == "basically-satisfied"
 
     report = json.loads(maild(config, "report", "--month", "2026-11", "--json").stdout)

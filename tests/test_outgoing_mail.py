@@ -10,7 +10,7 @@ from email.policy import default
 from maild.config import HelpdeskConfig
 from maild.outgoing.compose import Outgoing, compose
 from maild.outgoing.layout import width
-from maild.outgoing.notices import write_notice
+from maild.outgoing.notices import MailWriter
 from maild.outgoing.templates import Rendered, Renderer, default_templates_dir
 from maild.parsing import Address
 from maild.rules.actions import QueueMail
@@ -81,7 +81,7 @@ def acknowledgement(language: str = "en", helpdesk: HelpdeskConfig = HELPDESK, u
     queued = QueueMail("ack", "ack:k", Address("alice@customer.example", name), language, "Cannot log in",
                        {"customer_name": name, "received_at": NOW, "kb": [], "urgent_response_within": urgent,
                         "response_within": others})
-    return write_notice(queued, "TS20261125001", helpdesk, Renderer(default_templates_dir()), NOW)
+    return MailWriter(helpdesk, Renderer(default_templates_dir()), b"k" * 32).write(queued, "TS20261125001", NOW)
 
 
 def test_an_acknowledgement_names_its_ticket_and_the_time_in_the_helpdesk_zone() -> None:

@@ -12,15 +12,17 @@ from maild.rules.actions import AddArticle, AddParticipants, OpenTicket, QueueMa
 from maild.rules.correlate import KnownTicket
 from maild.rules.inbound import MailFacts, MailPolicy, decide
 from maild.rules.screen import ScreenPolicy
+from maild.rules.signed_ids import signed_message_id
 from maild.rules.tickets import status_after_customer_mail
 
 from .mails import chinese_mail, customer_mail
 
+KEY = b"k" * 32
 POLICY = MailPolicy("support@example.com", ZoneInfo("Asia/Shanghai"), "en", ScreenPolicy("X-Maild-Loop", 10),
-                    SlaConfig().first_response)
+                    SlaConfig().first_response, id_key=KEY)
 # 20:30 UTC on the 24th is already the 25th in Shanghai.
 RECEIVED = datetime(2026, 11, 24, 20, 30, tzinfo=timezone.utc)
-OURS = "maild.0123@example.com"
+OURS = signed_message_id("TS20261125001", "0123456789abcdef", KEY, "example.com")
 
 
 def facts(threads: dict[str, str] | None = None, tickets: dict[str, KnownTicket] | None = None,

@@ -40,12 +40,6 @@ class Outgoing:
     auto_submitted: str = "auto-replied"
 
 
-def new_message_id(helpdesk_address: str) -> str:
-    """A Message-ID of ours, normalised (no angle brackets); recognisable in bounces."""
-    domain = helpdesk_address.rpartition("@")[2] or "localhost"
-    return f"maild.{uuid.uuid4().hex}@{domain}"
-
-
 def compose(out: Outgoing, body: Rendered, message_id: str, now: datetime,
             attachments: tuple[Attachment, ...] = (), images: tuple[Attachment, ...] = ()) -> bytes:
     """The mail as it goes on the wire; with attachments, a multipart/mixed of the text and them.

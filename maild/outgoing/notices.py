@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Mapping
 
 from ..config import HelpdeskConfig
 from ..rules.actions import QueueMail
-from .compose import Outgoing, compose, new_message_id
+from ..rules.signed_ids import signed_message_id
+from .compose import Outgoing, compose
 from .templates import Renderer
 
 
@@ -25,20 +27,33 @@ class Notice:
     subject: str
     text: str  # the plain-text body, as the ticket's thread shows it
     raw: bytes  # the mail as it goes on the wire
+    automatic: bool = True  # maild's own doing (RFC 3834 Auto-Submitted other than "no"), not a person's
 
 
-def write_notice(queued: QueueMail, number: str | None, helpdesk: HelpdeskConfig, renderer: Renderer,
-                 now: datetime) -> Notice:
-    """`number`: the ticket's, before the subject; None for staff mail about no ticket."""
-    context = {**as_read(queued.context, helpdesk.zone, queued.language), "number": number or "",
-               "subject": queued.subject, "helpdesk_name": helpdesk.name, "helpdesk_address": helpdesk.address}
-    body = renderer.render(queued.kind, queued.language, context)
-    subject = f"[{number}] {queued.subject}" if number else queued.subject
-    out = Outgoing(helpdesk.name, helpdesk.address, queued.to.name, queued.to.address, subject,
-                   queued.in_reply_to, queued.references, helpdesk.loop_header, AUTO_SUBMITTED.get(queued.kind,
-                                                                                                 "auto-generated"))
-    message_id = new_message_id(helpdesk.address)
-    return Notice(message_id, subject, body.text, compose(out, body, message_id, now, queued.attachments, queued.images))
+@dataclass(frozen=True)
+class MailWriter:
+    """Writes out what the rules queue: the helpdesk's templates, and its key for our Message-IDs."""
+
+    helpdesk: HelpdeskConfig
+    renderer: Renderer
+    id_key: bytes = field(repr=False)  # helpdesk.secret_file's: never in a trace
+
+    def write(self, queued: QueueMail, number: str | None, now: datetime) -> Notice:
+        """`number`: the ticket's, before the subject and in the Message-ID; None for staff mail
+        about no ticket."""
+        helpdesk = self.helpdesk
+        context = {**as_read(queued.context, helpdesk.zone, queued.language), "number": number or "",
+                   "subject": queued.subject, "helpdesk_name": helpdesk.name,
+                   "helpdesk_address": helpdesk.address}
+        body = self.renderer.render(queued.kind, queued.language, context)
+        subject = f"[{number}] {queued.subject}" if number else queued.subject
+        auto_submitted = AUTO_SUBMITTED.get(queued.kind, "auto-generated")
+        out = Outgoing(helpdesk.name, helpdesk.address, queued.to.name, queued.to.address, subject,
+                       queued.in_reply_to, queued.references, helpdesk.loop_header, auto_submitted)
+        message_id = signed_message_id(number, secrets.token_hex(8), self.id_key,
+                                       helpdesk.address.rpartition("@")[2] or "localhost")
+        return Notice(message_id, subject, body.text,
+                      compose(out, body, message_id, now, queued.attachments, queued.images), auto_submitted != "no")
 
 
 def as_read(context: Mapping[str, Any], zone: tzinfo, language: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from .layout import space_after, space_before, spaced_source, wrap
 LANGUAGES = ("zh", "en")
 KINDS = ("ack", "assigned", "alert", "reply", "customer-reply", "unverified", "command-error", "resolved",
          "complex", "progress", "reminder", "escalation", "survey",
-         "unsatisfied", "report")  # the mails maild writes; each has a .txt and an .html template per language
+         "unsatisfied", "report", "automatic-cap", "bounce", "too-large")  # the mails maild writes; each has a .txt and an .html template per language
 PAGES = ("survey-page", "survey-thanks")  # the survey endpoint's pages: an .html template per language
 
 

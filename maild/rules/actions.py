@@ -124,6 +124,24 @@ class QueueMail:
 
 
 @dataclass(frozen=True)
+class MarkBounced:
+    """A mail of ours came back undelivered: its outbox row says bounced, and why."""
+
+    message_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Suppress:
+    """No automatic mail to this address until then (a hard bounce, screen.suppress_days)."""
+
+    address: str
+    until: datetime
+    status: str
+    diagnostic: str
+
+
+@dataclass(frozen=True)
 class FileInArchive:
     """The ticket's archiving is due (G16): the archive step moves its mails and writes its files."""
 
@@ -146,4 +164,5 @@ class PublishKbEntry:
 
 
 Action = Union[OpenTicket, AddParticipants, AddArticle, RecordEvent, TouchTicket, Classify, Assign, UpdateTicket,
-               RecordSurvey, QueueMail, FileInArchive, ReturnFromArchive, WriteKbEntry, PublishKbEntry]
+               RecordSurvey, QueueMail, MarkBounced, Suppress, FileInArchive, ReturnFromArchive, WriteKbEntry,
+               PublishKbEntry]

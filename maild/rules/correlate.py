@@ -1,10 +1,11 @@
 """Find the ticket a mail belongs to.
 
 In order (RFC 5322 §3.6.4 threading headers first, since they survive subject edits):
-1. one of our own Message-IDs in In-Reply-To or References;
-2. the `[TSyyyymmddNNN]` tag in the subject, but only from an address that was on that
-   ticket, so nobody can write into another customer's ticket by copying its number;
+1. one of our own Message-IDs in In-Reply-To or References, its signature verified;
+2. the `[TSyyyymmddNNN]` tag in the subject;
 3. otherwise a new ticket.
+Either way only from an address that is on that ticket (or staff), so nobody can write into
+another customer's ticket by copying its number or answering a mail of ours forwarded to them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Mapping
 
 from ..parsing import ParsedMail, header_message_id
+from .signed_ids import signed_ticket
 
 TAG = re.compile(r"\[(TS\d{11,12})\]", re.IGNORECASE)
 
@@ -34,6 +36,7 @@ class KnownTicket:
     assignee: str | None = None
     last_customer_message_id: str | None = None
     resolved_at: datetime | None = None
+    reply_to: str | None = None  # the customer's Reply-To, where an engineer's answer goes
 
 
 @dataclass(frozen=True)
@@ -73,17 +76,27 @@ def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-def correlate(mail: ParsedMail, ours: Mapping[str, str], tagged: KnownTicket | None,
-              staff: frozenset[str] = frozenset()) -> Match:
-    """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number.
-    `tagged`: the ticket named by the subject tag, if it exists; `staff`: addresses that may write
-    to any ticket by its tag."""
-    for message_id in thread_ids(mail):
-        if message_id in ours:
-            return Match(ours[message_id], "message-id")
-    if tagged is None:
-        return Match(None, "new")
+def correlate(mail: ParsedMail, ours: Mapping[str, str], tickets: Mapping[str, KnownTicket],
+              staff: frozenset[str] = frozenset(), key: bytes = b"") -> Match:
+    """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number; `tickets`: the tickets
+    those and the subject tag name, as far as they exist; `staff`: addresses that may write to
+    any ticket; `key`: what our ids are signed with. Either way in, the sender must be on the
+    ticket (or staff): a stranger answering a mail of ours that reached them opens a ticket of
+    their own."""
     sender = mail.sender.key if mail.sender else ""
+    refused = ""
+    for message_id in thread_ids(mail):
+        number = ours.get(message_id)
+        if number is None or signed_ticket(message_id, key) != number or number not in tickets:
+            continue  # a forged or made-up id of ours is no answer to anything
+        if sender in tickets[number].participants or sender in staff:
+            return Match(number, "message-id")
+        refused = f"{sender or 'unknown sender'} is not on {number}: an answer to its mail opens a new ticket"
+        break
+    tag = subject_tag(mail.subject)
+    tagged = tickets.get(tag) if tag else None
+    if tagged is None:
+        return Match(None, "new", refused)
     if sender in tagged.participants or sender in staff:
         return Match(tagged.number, "subject-tag")
-    return Match(None, "new", f"{sender or 'unknown sender'} may not write to {tagged.number}")
+    return Match(None, "new", refused or f"{sender or 'unknown sender'} may not write to {tagged.number}")

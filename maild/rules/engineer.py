@@ -45,11 +45,12 @@ def relay(text: str, mail: ParsedMail, ticket: KnownTicket, engineer: Engineer, 
     if not ticket.customer:
         return [RecordEvent("staff-mail-held", engineer.address, "the ticket has no customer address to send to")]
     last = ticket.last_customer_message_id
-    answer = QueueMail("reply", f"reply:{facts.message_key}", Address(ticket.customer, ticket.customer_name),
+    to = ticket.reply_to or ticket.customer  # a person's answer follows the Reply-To, as a mail client's would
+    answer = QueueMail("reply", f"reply:{facts.message_key}", Address(to, ticket.customer_name),
                        ticket.language, ticket.subject, {"text": text, "engineer": engineer.name},
                        last, (last,) if last else (), attachments=mail.attachments)
     status = "in-progress" if first_answer and ticket.status in ("new", "open") else None
-    return [answer, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {ticket.customer}")]
+    return [answer, TouchTicket(status), RecordEvent("engineer-reply", engineer.address, f"sent to {to}")]
 
 
 def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer: Engineer, facts: MailFacts,
@@ -68,7 +69,7 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
             assert member is not None  # parse checked it
             context = {"customer": ticket.customer, "customer_name": ticket.customer_name,
                        "received_at": facts.received_at, "priority": ticket.priority or "-", "type": "",
-                       "reason": f"assigned by {engineer.name}", "hint": "", "text": parsed.text,
+                       "reason": f"assigned by {engineer.name}", "hint": "", "text": parsed.text, "html": "",
                        "assignee": member.name, "assign_reason": f"#assign by {engineer.name}",
                        # the intake record is on the ticket (maild show); the mail names what it knows
                        "organisation": "", "phones": "", "description": "", "urgency": "",

@@ -6,18 +6,19 @@ which `steps/process` carries out in the mail's transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..parsing import Address, ParsedMail, strip_reply_prefixes
 from .actions import Action, OpenTicket, QueueMail, RecordEvent, TouchTicket
 from .authenticity import verified
-from .correlate import KnownTicket, Match, correlate, subject_tag
+from .bounce import bounce, bounced_mail
+from .correlate import KnownTicket, Match, correlate
 from .engineer import engineer_mail
 from .filing import filed_for_customer
 from .mail_inputs import MailFacts, MailPolicy
 from .opening import QUIET_REASONS, customer_article, customer_request, excerpt, open_ticket, sender_key
 from .reply_text import new_text
-from .screen import Screening, screen
+from .screen import Screening, reply_target, screen
 from .survey import Answer, Surveyed, answered, read_answer
 from .tickets import status_after_customer_mail
 
@@ -33,9 +34,15 @@ class MailOutcome:
 
 
 def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
+    outcome = decided(mail, facts, policy)
+    if facts.size <= policy.max_mail_bytes:
+        return outcome
+    return replace(outcome, actions=outcome.actions + too_large(mail, outcome, facts, policy))
+
+
+def decided(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
     screening = screen(mail, policy.screen, facts.recent_auto_replies, facts.mailbox)
-    tag = subject_tag(mail.subject)
-    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None, policy.roster.addresses)
+    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, policy.id_key)
     # A person on the staff, not their auto-reply; with workflow.authserv_id, one their server vouches for.
     engineer = policy.roster.member(sender_key(mail)) if screening.opens_ticket else None
     genuine = engineer is not None and verified(tuple(mail.headers.get("authentication-results", ())),
@@ -45,6 +52,13 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
         spoofed = unverified(mail, about, facts, policy)
     else:
         spoofed = ()
+    if screening.reason == "bounce":  # a machine's report: on a ticket only by an id we signed and sent
+        reported = bounced_mail(mail, facts, policy)
+        if reported is None:
+            return MailOutcome(None, screening.reason, ())
+        message_id, number = reported
+        return MailOutcome(number, screening.reason, bounce(mail, message_id, facts.tickets[number], facts, policy),
+                           "message-id")
     if match.number is not None:
         ticket = facts.tickets[match.number]
         if genuine:
@@ -77,6 +91,29 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
             return MailOutcome(None, screening.reason if opened else "commands-refused", filed)
     return MailOutcome(None, screening.reason, open_ticket(customer_request(mail, policy.helpdesk_address), mail, facts,
                                                            policy, match, screening) + spoofed)
+
+
+def too_large(mail: ParsedMail, outcome: MailOutcome, facts: MailFacts, policy: MailPolicy) -> tuple[Action, ...]:
+    """A mail over processing.max_mail_bytes: its text is on the ticket, its attachments are not;
+    the trail says so, and the sender is told the limit (unless the mail may get no answer)."""
+    opened = next((a for a in outcome.actions if isinstance(a, OpenTicket)), None)
+    if outcome.ticket is None and opened is None:
+        return ()  # a machine's mail on no ticket: stored whole, nothing more
+    size, limit = megabytes(facts.size), megabytes(policy.max_mail_bytes)
+    said: list[Action] = [RecordEvent("too-large", "maild", f"{size} mail, over processing.max_mail_bytes ({limit}): "
+                                                            "its text is on the ticket, its attachments stay packed "
+                                                            "in the stored mail")]
+    target = reply_target(mail)
+    if outcome.screened is None and target is not None and target.address:
+        about = opened or facts.tickets[outcome.ticket or ""]  # the new ticket, or the one it joins
+        said.append(QueueMail("too-large", f"too-large:{facts.message_key}", target, about.language, about.subject,
+                              {"customer_name": target.name, "received_at": facts.received_at, "size": size,
+                               "limit": limit}, mail.message_id, rate_key=target.key))
+    return tuple(said)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
 
 
 def reopens(ticket: KnownTicket, facts: MailFacts, policy: MailPolicy) -> bool:

@@ -29,6 +29,9 @@ class MailPolicy:
     authserv_id: str = ""  # workflow.authserv_id: whose Authentication-Results prove a staff From
     reopen_within: float = 604800  # workflow.reopen_within: seconds after resolution a reply reopens
     kb_suggest: int = 3  # kb.suggest: knowledge-base entries an acknowledgement suggests
+    suppress_days: int = 30  # screen.suppress_days: a hard-bounced address gets no automatic mail so long
+    max_mail_bytes: int = 25 * 1024 * 1024  # processing.max_mail_bytes: a bigger mail's attachments stay packed
+    id_key: bytes = field(default=b"", repr=False)  # helpdesk.secret_file's: verifies our Message-IDs
 
     @property
     def promised_response(self) -> dict[str, timedelta]:
@@ -51,3 +54,5 @@ class MailFacts:
     load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee
     surveys: frozenset[str] = frozenset()  # our survey mails' Message-IDs among its thread ids
     kb: KbIndex = field(default=EMPTY, hash=False)  # the published knowledge-base entries, searchable
+    sent: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)  # our ids → kind, recipients
+    size: int = 0  # bytes of the mail as stored

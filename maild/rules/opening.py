@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from ..parsing import Address, ParsedMail, strip_reply_prefixes
+from ..parsing import Address, ParsedMail, sanitised_html, strip_reply_prefixes
 from .actions import Action, AddArticle, AddParticipants, Assign, Classify, OpenTicket, QueueMail, RecordEvent
 from .classify import Classification, classify
-from .correlate import Match
+from .correlate import TAG, Match
 from .commands import HELP
 from .intake import IntakeFacts, intake_facts, urgency
 from .language import detect_language
@@ -26,8 +26,11 @@ NO_SUBJECT = {"zh": "（无主题）", "en": "(no subject)"}
 QUIET_REASONS = {"old-mail", "answered", "rate-limit", "bulk"}
 
 ANSWER_REFERENCES = 20  # ids in an answer's References: the thread's root and the latest ones
+ECHOED_SUBJECT = 120  # characters of the sender's subject an acknowledgement repeats: its body, never
+ECHOED_NAME = 60  # characters of the sender's name it greets
 MAX_PARTICIPANTS = 100  # a Cc of 90,000 addresses is a mass mailing, not a team to let in
 STAFF_TEXT_CHARS = 4000  # of the customer's text in a notification: a problem report; the rest is on the ticket
+STAFF_HTML_CHARS = 200_000  # of the customer's HTML, sanitised, in a notification's HTML part; longer: the text
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Request:
     references: tuple[str, ...]
     people: tuple[tuple[str, str], ...]  # who may write into the ticket by its subject tag
     flags: Mapping[str, str] = field(default_factory=dict, hash=False)  # the sender's urgency headers: a hint
+    html: str | None = None  # the mail's HTML, as received: shown to staff only sanitised
     channel: str = "email"
     received_by: str = "maild"
     judgement: str | None = None  # what staff judged at intake; None: the rule that matched says it
@@ -54,7 +58,7 @@ def customer_request(mail: ParsedMail, helpdesk_address: str) -> Request:
     """A customer's own mail."""
     references = (*mail.references, mail.message_id) if mail.message_id else mail.references
     return Request(mail.sender or Address("", ""), mail.subject, mail.text, reply_target(mail), mail.message_id,
-                   tuple(references), participants(mail, helpdesk_address), urgency_flags(mail))
+                   tuple(references), participants(mail, helpdesk_address), urgency_flags(mail), html=mail.html)
 
 
 def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,
@@ -62,7 +66,7 @@ def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: Ma
     """`mail` is what came in: the customer's own, or the staff member's that filed the request."""
     customer = request.customer
     language = detect_language(request.subject, request.text, policy.default_language)
-    subject = strip_reply_prefixes(request.subject) or NO_SUBJECT[language]
+    subject = without_tags(strip_reply_prefixes(request.subject)) or NO_SUBJECT[language]
     known = intake_facts(customer.key, request.text, policy.directory)
     classification = classified(request, subject, policy)
     local = facts.received_at.astimezone(policy.zone).replace(tzinfo=None)
@@ -127,7 +131,8 @@ def staff_notices(request: Request, known: IntakeFacts, facts: MailFacts, policy
     context = {"customer": request.customer.key, "customer_name": request.customer.name,
                "received_at": facts.received_at, "priority": classification.priority,
                "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
-               "text": excerpt(request.text), "assignee": assignment.assignee.name if assignment.assignee else "",
+               "text": excerpt(request.text), "html": shown_html(request.html),
+               "assignee": assignment.assignee.name if assignment.assignee else "",
                "assign_reason": assignment.reason, "organisation": known.organisation or "",
                "phones": ", ".join(known.phones), "description": known.description,
                "urgency": urgency(classification.priority), "channel": request.channel,
@@ -145,6 +150,14 @@ def excerpt(text: str) -> str:
     return f"{text[:STAFF_TEXT_CHARS]}\n[… {len(text) - STAFF_TEXT_CHARS} more characters on the ticket]"
 
 
+def shown_html(html: str | None) -> str:
+    """The customer's HTML as staff may see it: sanitised (no scripts, handlers, frames or forms);
+    "" for none, or too long to be worth more than the text."""
+    if not html or len(html) > STAFF_HTML_CHARS:
+        return ""
+    return sanitised_html(html)
+
+
 def urgency_flags(mail: ParsedMail) -> dict[str, str]:
     return {name: value for name in ("x-priority", "importance", "priority", "x-msmail-priority")
             if (value := mail.header(name))}
@@ -156,9 +169,12 @@ def tier_of(address: str, tiers: Mapping[str, str]) -> str | None:
 
 def participants(mail: ParsedMail, helpdesk_address: str) -> tuple[tuple[str, str], ...]:
     """Who may write into the ticket by its subject tag: the customer, and whoever they wrote with
-    (the first MAX_PARTICIPANTS in all)."""
+    (the first MAX_PARTICIPANTS in all). The Reply-To is where an engineer's answer goes, as a
+    mail client would send it."""
     ours = helpdesk_address.lower()
-    people = {a.key: "cc" for a in (*mail.reply_to, *mail.to, *mail.cc) if a.key and a.key != ours}
+    people = {a.key: "cc" for a in (*mail.reply_to[1:], *mail.to, *mail.cc) if a.key and a.key != ours}
+    if mail.reply_to and mail.reply_to[0].key and mail.reply_to[0].key not in (ours, sender_key(mail)):
+        people = {mail.reply_to[0].key: "reply-to", **people}
     if sender_key(mail):
         people.pop(sender_key(mail), None)
         people = {sender_key(mail): "customer", **people}
@@ -180,11 +196,20 @@ def acknowledgement(request: Request, facts: MailFacts, policy: MailPolicy, lang
     if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
         references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
     suggested = facts.kb.suggest(subject, request.text, policy.kb_suggest)
-    return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, subject,
-                     {"customer_name": request.customer.name, "received_at": facts.received_at,
+    return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, shortened(subject, ECHOED_SUBJECT),
+                     {"customer_name": shortened(request.customer.name, ECHOED_NAME), "received_at": facts.received_at,
                       "kb": [{"id": hit.id, "title": hit.title, "steps": hit.steps} for hit in suggested],
                       **policy.promised_response},
                      request.answers, tuple(references), rate_key=recipient.key)
+
+
+def without_tags(subject: str) -> str:
+    """A new ticket's subject carries only its own number: a [TS…] the sender wrote is dropped."""
+    return " ".join(TAG.sub(" ", subject).split())
+
+
+def shortened(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def sender_key(mail: ParsedMail) -> str:

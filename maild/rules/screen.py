@@ -68,8 +68,16 @@ class ScreenInput:
 
 
 def reply_target(mail: ParsedMail) -> Address | None:
-    """Where an answer goes: the first Reply-To, else From."""
-    return mail.reply_to[0] if mail.reply_to else mail.sender
+    """Where an automatic answer goes: the sender (From). A Reply-To counts only within the From's
+    domain: anyone may write someone else's address there and have maild mail them."""
+    sender = mail.sender
+    if mail.reply_to and sender and domain_of(mail.reply_to[0].key) == domain_of(sender.key) != "":
+        return mail.reply_to[0]
+    return sender
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower() if "@" in address else ""
 
 
 def reply_address(mail: ParsedMail) -> str:
@@ -164,7 +172,7 @@ def has_no_sender(s: ScreenInput) -> bool:
 
 
 def has_unanswerable_address(s: ScreenInput) -> bool:
-    return not ANSWERABLE.match(reply_address(s.mail))
+    return s.mail.sender is not None and not ANSWERABLE.match(reply_address(s.mail))
 
 
 def is_past_the_rate_limit(s: ScreenInput) -> bool:

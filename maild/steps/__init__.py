@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Protocol, Sequence
 
-from ..config import Config, HelpdeskConfig
+from ..config import Config
 from ..outgoing.kb_markdown import markdown
-from ..outgoing.notices import Notice, write_notice
-from ..outgoing.templates import Renderer
+from ..outgoing.notices import MailWriter, Notice
+from ..outgoing.templates import renderer_for
 from ..rules.actions import QueueMail
 from ..rules.archive import unique_names
 from ..rules.kb import KbSource, entry_from
@@ -25,6 +25,7 @@ from ..rules.sla import Step as TrailStep
 from ..rules.sla import TicketTimes
 from ..rules.timers import TicketNow
 from ..store import kb, kb_files, outbox, tickets
+from ..store.secrets import helpdesk_secret
 from ..store.timers import TicketState
 
 log = logging.getLogger(__name__)
@@ -52,12 +53,25 @@ def drain(steps: Sequence[Step], now: Callable[[], datetime], stopping: Callable
     return done
 
 
-def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: int | None, helpdesk: HelpdeskConfig,
-                 renderer: Renderer, now: datetime) -> tuple[bool, Notice]:
+def mail_writer(config: Config, compiled_dir: Path | None = None) -> MailWriter:
+    """What writes out every mail maild sends: the templates (kept compiled in `compiled_dir`)
+    and the key that signs our Message-IDs (helpdesk.secret_file)."""
+    return MailWriter(config.helpdesk, renderer_for(config.helpdesk, compiled_dir), helpdesk_secret(config.helpdesk))
+
+
+def signing_key(config: Config) -> str:
+    """What check-config says of helpdesk.secret_file: where the key is, never what it is."""
+    key = helpdesk_secret(config.helpdesk)
+    return f"{len(key)} bytes from {config.helpdesk.secret_file or 'helpdesk_secret in the state directory'}"
+
+
+def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: int | None, writer: MailWriter,
+                 now: datetime) -> tuple[bool, Notice]:
     """A mail a rule queued, written out and put in the outbox once per dedupe key, and shown on
     its ticket's thread when it goes to the customer; False when that key was queued before.
     `ticket`: (id, number), None for staff mail about no ticket (a filing refused)."""
-    notice = write_notice(queued, ticket[1] if ticket else None, helpdesk, renderer, now)
+    notice = writer.write(queued, ticket[1] if ticket else None, now)
+    helpdesk = writer.helpdesk
     if not queued.on_thread:
         return outbox.enqueue(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                               kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address], now=now,
@@ -66,7 +80,8 @@ def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: 
     return outbox.enqueue_on_thread(dedupe_key=queued.dedupe_key, raw=notice.raw, message_id=notice.message_id,
                                     kind=queued.kind, sender=helpdesk.address, recipients=[queued.to.address],
                                     now=now, ticket_id=ticket[0], subject=notice.subject, text=notice.text,
-                                    rate_key=queued.rate_key, inbound_id=inbound_id), notice
+                                    rate_key=queued.rate_key, inbound_id=inbound_id,
+                                    automatic=notice.automatic), notice
 
 
 PUBLIC = ("opened", "classified", "assigned", "engineer-reply", "customer-mail", "status", "eta", "resolved",

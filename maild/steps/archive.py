@@ -27,6 +27,8 @@ from ..adapters.imap import ImapMailbox
 from ..config import Config
 from ..errors import ImapError
 from ..parsing.message_ids import message_ids
+from ..outgoing.thread_page import thread_page
+from ..parsing import parse_mail
 from ..rules.archive import filing
 from ..store import archive, tickets
 from ..store.archive import ArchiveWork, ThreadMail
@@ -95,15 +97,17 @@ class Archive:
         imap.ensure_folder(folder)
         earlier = [item.folder] if item.folder and item.folder != folder else []  # archived before, as another type
         fetched_in = [self.config.imap.folder, *filter(None, (self.config.imap.processed_folder,)), *earlier]
-        mbox = []
+        mbox, shown = [], []
         for mail in thread:
             raw = mail.raw()
             gather(imap, raw, search_criteria(mail, lambda: raw), fetched_in if mail.direction == "in" else earlier,
                    folder, mail.at)
             mbox.append(mbox_entry(raw, self.config.helpdesk.address if mail.direction == "out" else "", mail.at))
+            shown.append((mail.direction, mail.at.astimezone(self.config.helpdesk.zone), parse_mail(raw)))
         path = Path(*place.path)
+        document = self.describe(item.number, now)
         write_ticket_folder(self.config.archive_dir / path, mbox, named_files(files, self.config.attachments_dir),
-                            self.describe(item.number, now))
+                            document, thread_page(item.number, document.get("subject", ""), shown))
         with transaction():
             archive.filed(item.ticket_id, now, folder, str(path), problem_type, solution, kb_entry)
             tickets.add_events(item.ticket_id, now, [("archived", "maild", f"{folder}; {path}", None, None)])

@@ -16,12 +16,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..adapters.smtp import Outcome, PermFail, Sent, SmtpSender, TempFail
-from ..config import SmtpConfig
+from ..config import Config
 from ..errors import SmtpError, SmtpLoginRefused
+from ..outgoing.notices import MailWriter
+from ..rules.automatic_mail import cap_reached
 from ..rules.delivery import next_attempt
-from ..store import outbox
+from ..rules.routing import roster_from
+from ..store import outbox, suppression
 from ..store.db import transaction
 from ..store.outbox import Claimed
+from . import queue_notice
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +55,13 @@ class FlushResult:
 class Flush:
     name = "flush"
 
-    def __init__(self, config: SmtpConfig) -> None:
-        self.config = config
+    def __init__(self, config: Config, writer: MailWriter) -> None:
+        self.config = config.smtp
+        self.cap = config.screen.automatic_per_hour
+        self.writer = writer  # for the supervisors' notice when the cap holds mail back
+        self.roster = roster_from(config)
+        self.language = config.helpdesk.default_language
+        self._held: bool | None = None  # whether the cap holds mail back; None: not looked yet
         self.total = FlushResult()  # since start, for `maild once` to report
         # While batches follow each other, their connections stay open: a connection and its
         # greeting, EHLO and QUIT per batch cost as much as sending a few of its mails.
@@ -80,7 +89,10 @@ class Flush:
         if not self.claimer:
             self._take_back_dead_claims(now)
         with transaction():
-            claimed = outbox.claim_due(now, BATCH, self.claimer)
+            allowance = max(0, self.cap - outbox.automatic_in_hour(now))
+            claimed, held = outbox.claim_due(now, BATCH, self.claimer, allowance)
+            self._note_cap(held, now)
+            claimed = self._without_suppressed(claimed, now)
         if not claimed:
             self.close()
             return 0
@@ -91,6 +103,34 @@ class Flush:
             self.close()
             return 0
         return len(claimed)
+
+    def _note_cap(self, held: bool, now: datetime) -> None:
+        """The supervisors are told when the cap begins holding mail back; it ends with the first
+        run that holds none back."""
+        if self._held is None:
+            self._held = outbox.cap_held_since() is not None
+        if held and not self._held and outbox.cap_held_since() is None:
+            time_held = outbox.cap_reached(now)
+            log.warning("more than %d automatic mails to customers within an hour: the rest wait", self.cap)
+            for notice in cap_reached(self.cap, now, time_held, self.roster, self.language):
+                queue_notice(notice, None, None, self.writer, now)
+        elif not held and self._held:
+            outbox.cap_cleared(now)
+        self._held = held
+
+    def _without_suppressed(self, claimed: list[Claimed], now: datetime) -> list[Claimed]:
+        """Automatic mail to an address on the suppression list is not sent: the row says why."""
+        suppressed = suppression.suppressed_among({row.recipients[0] for row in claimed if row.automatic}, now)
+        kept = []
+        for row in claimed:
+            until = suppressed.get(row.recipients[0].lower()) if row.automatic else None
+            if until is None:
+                kept.append(row)
+                continue
+            outbox.mark_failed(row.id, f"not sent: {row.recipients[0]} is suppressed until {until:%Y-%m-%d %H:%M %Z} "
+                                       "(a hard bounce)", "suppressed")
+            log.info("outbox %d to %s: suppressed (a hard bounce), not sent", row.id, row.recipients[0])
+        return kept
 
     def close(self) -> None:
         """Quit the connections kept open between batches."""
@@ -188,3 +228,11 @@ def _alive(pid: int) -> bool:
         except PermissionError:
             pass  # it exists, as another user
         return True
+
+
+# -- for the command line ----------------------------------------------------------------------
+
+def unsuppress(address: str) -> bool:
+    """An admin takes an address off the suppression list; False if it was not on it."""
+    with transaction():
+        return suppression.unsuppress(address)

@@ -18,8 +18,9 @@ from typing import Mapping
 
 from ..config import Config
 from ..errors import StoreError, describe_fault
-from ..outgoing.templates import Renderer
+from ..outgoing.notices import MailWriter
 from ..parsing import ParsedMail, parse_mail
+from ..parsing.large import parse_large_mail
 from ..rules import actions
 from ..rules.classify import BUILTIN, ClassifyPolicy, ClassifyRule
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
@@ -28,9 +29,10 @@ from ..rules.kb import EMPTY, KbIndex
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
 from ..rules.screen import MailboxFacts, ScreenPolicy, reply_address
 from ..rules.routing import roster_from
+from ..rules.signed_ids import signed_ids
 from ..rules.timers import first_look, timer_policy
 from ..rules.tickets import ticket_number
-from ..store import inbound, kb, outbox, surveys, tickets
+from ..store import inbound, kb, outbox, suppression, surveys, tickets
 from ..store.attachments import AttachmentStore
 from ..store.db import savepoint, transaction
 from ..store.inbound import StoredMail
@@ -57,11 +59,11 @@ class Process:
 
     name = "process"
 
-    def __init__(self, config: Config, renderer: Renderer, attachments: AttachmentStore) -> None:
+    def __init__(self, config: Config, writer: MailWriter, attachments: AttachmentStore) -> None:
         self.config = config
-        self.renderer = renderer
+        self.writer = writer
         self.attachments = attachments
-        self.policy = mail_policy(config)
+        self.policy = mail_policy(config, writer.id_key)
         self.timers = timer_policy(config)  # when a new ticket's timers are first looked at
         self.total = 0  # mails taken since start, for `maild once` to report
         self._said: list[tuple[int, str]] = []  # the batch's log lines, written once it commits
@@ -76,7 +78,8 @@ class Process:
         if not claimed:
             return 0
         try:
-            parsed = [(stored, parsed_or_fault(stored)) for stored in inbound.load_batch(claimed)]
+            parsed = [(stored, parsed_or_fault(stored, processing.max_mail_bytes))
+                      for stored in inbound.load_batch(claimed)]
             try:
                 self._write(parsed, now, isolated=False)
             except StoreError:
@@ -156,7 +159,8 @@ class Process:
         """Decide and write one mail; returns the addresses it queued automatic mail to."""
         answer_to = answer_key(mail)
         facts, referenced = gather_facts(mail, stored.message_key, stored.fetched_at, mailbox_facts(stored, now),
-                                         recent[answer_to] if answer_to else 0, self._load, self._kb)
+                                         recent[answer_to] if answer_to else 0, self._load, self.policy.id_key,
+                                         self._kb, len(stored.raw))
         return self._apply(decide(mail, facts, self.policy), stored, mail, referenced, now)
 
     # -- carrying out the outcome ------------------------------------------------------------
@@ -217,6 +221,10 @@ class Process:
                 entry = kb.of_ticket(ticket.id)
                 if entry is not None:
                     publish_kb_entry(entry, by, self.config, now)
+            case actions.MarkBounced(message_id, detail):
+                outbox.mark_bounced(message_id, detail)
+            case actions.Suppress(address, until, status, diagnostic):
+                suppression.suppress(address, until, status, diagnostic, ticket.number, now)
             case actions.UpdateTicket(fields):
                 unknown = set(fields) - set(actions.TICKET_FIELDS)
                 assert not unknown, f"no ticket field {unknown}"
@@ -255,7 +263,7 @@ class Process:
         """Queue the mail once per dedupe key, and show it on the ticket's thread; False when
         that key was queued before. Staff mail may be about no ticket (a filing refused)."""
         fresh, notice = queue_notice(queued, (ticket.id, ticket.number) if ticket else None, inbound_id,
-                                     self.config.helpdesk, self.renderer, now)
+                                     self.writer, now)
         for attachment in queued.attachments if fresh else ():  # an engineer's files, listed with what was sent
             assert ticket is not None
             path = self.attachments.save(ticket.number, attachment.filename, attachment.payload)
@@ -264,13 +272,13 @@ class Process:
         return fresh
 
 
-def mail_policy(config: Config) -> MailPolicy:
+def mail_policy(config: Config, id_key: bytes) -> MailPolicy:
     helpdesk = config.helpdesk
     return MailPolicy(helpdesk.address, helpdesk.zone, helpdesk.default_language,
                       ScreenPolicy(helpdesk.loop_header, config.screen.auto_reply_limit, config.screen.answer_within),
                       config.sla.first_response, classify_policy(config), roster_from(config), customer_tiers(config),
                       customer_directory(config), config.workflow.authserv_id, config.workflow.reopen_within,
-                      config.kb.suggest)
+                      config.kb.suggest, config.screen.suppress_days, config.processing.max_mail_bytes, id_key)
 
 
 def classify_policy(config: Config) -> ClassifyPolicy:
@@ -305,21 +313,22 @@ def opening_triage(decided: tuple[actions.Action, ...],
 
 
 def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailbox: MailboxFacts,
-                 recent_auto_replies: int, load: Mapping[str, int],
-                 kb_index: KbIndex = EMPTY) -> tuple[MailFacts, dict[str, TicketRow]]:
+                 recent_auto_replies: int, load: Mapping[str, int], id_key: bytes,
+                 kb_index: KbIndex = EMPTY, size: int = 0) -> tuple[MailFacts, dict[str, TicketRow]]:
     """What the store knows that bears on this mail, for the rule; and the rows of the tickets it
     names, for carrying out the outcome."""
-    ours = tickets.tickets_for_message_ids(thread_ids(mail))
-    threads = {message_id: number for message_id, (number, _) in ours.items()}
+    ours = tickets.tickets_for_message_ids(signed_ids(thread_ids(mail), id_key))
+    threads = {message_id: number for message_id, (number, _, _) in ours.items()}
     tag = subject_tag(mail.subject)
     referenced = tickets.tickets_by_number({*threads.values(), *([tag] if tag else [])})
     known = {number: KnownTicket(row.number, row.status, row.participants, row.customer, row.customer_name,
                                  row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id,
-                                 row.resolved_at)
+                                 row.resolved_at, row.reply_to)
              for number, row in referenced.items()}
-    surveys = frozenset(message_id for message_id, (_, kind) in ours.items() if kind == "survey")
+    surveys = frozenset(message_id for message_id, (_, kind, _) in ours.items() if kind == "survey")
+    sent = {message_id: (kind, recipients) for message_id, (_, kind, recipients) in ours.items()}
     return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load,
-                     surveys, kb_index), referenced
+                     surveys, kb_index, sent, size), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:
@@ -354,11 +363,12 @@ def answer_key(mail: ParsedMail | Exception) -> str:
         return ""
 
 
-def parsed_or_fault(stored: StoredMail) -> ParsedMail | Exception:
+def parsed_or_fault(stored: StoredMail, max_bytes: int) -> ParsedMail | Exception:
     """parse_mail never raises on bad mail; should it fail all the same, the mail is quarantined
-    with the fault like any other, not the batch."""
+    with the fault like any other, not the batch. A mail over `max_bytes` is read for its headers
+    and text only."""
     try:
-        return parse_mail(stored.raw)
+        return parse_large_mail(stored.raw) if len(stored.raw) > max_bytes else parse_mail(stored.raw)
     except Exception as exc:  # noqa: BLE001 - carried to the mail's own quarantine
         return exc
 

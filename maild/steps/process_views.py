@@ -12,8 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Config
-from ..outgoing.notices import write_notice
-from ..outgoing.templates import renderer_for
 from ..parsing import Address, ParsedMail, normalise_message_id, parse_headers, parse_mail
 from ..rules import actions
 from ..rules.correlate import correlate, subject_tag, thread_ids
@@ -23,6 +21,8 @@ from ..rules.reply_text import new_text
 from ..rules.screen import MailboxFacts, verdicts
 from ..rules.tickets import ticket_number
 from ..store import inbound, queries, tickets
+from ..store.secrets import helpdesk_secret
+from . import mail_writer
 from .process import answer_key, gather_facts, mail_policy
 
 
@@ -80,9 +80,9 @@ def trace_stored(row: dict[str, Any], config: Config, now: datetime) -> dict[str
     answer_to = answer_key(mail)
     since = decided_at - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, decided_at) if answer_to else 0
+    policy = mail_policy(config, helpdesk_secret(config.helpdesk))
     facts, _ = gather_facts(mail, row["message_key"], _time(row["fetched_at"]) or now, mailbox, recent,
-                            tickets.open_load())
-    policy = mail_policy(config)
+                            tickets.open_load(), policy.id_key)
     outcome = decide(mail, facts, policy)
     recorded = {**row, "fate": fate(row)}
     trace = {"mail": recorded, **decision_trace(mail, facts, policy, outcome),
@@ -100,16 +100,17 @@ def trace_file(raw: bytes, config: Config, now: datetime) -> dict[str, Any]:
     answer_to = answer_key(mail)
     since = now - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, now) if answer_to else 0
-    facts, _ = gather_facts(mail, f"replay:{now.isoformat()}", now, MailboxFacts(), recent, tickets.open_load())
-    policy = mail_policy(config)
+    writer = mail_writer(config)
+    policy = mail_policy(config, writer.id_key)
+    facts, _ = gather_facts(mail, f"replay:{now.isoformat()}", now, MailboxFacts(), recent, tickets.open_load(),
+                            policy.id_key)
     outcome = decide(mail, facts, policy)
     number = outcome.ticket or next(
         (ticket_number(a.day, queries.last_serial(a.day) + 1) for a in outcome.actions
          if isinstance(a, actions.OpenTicket)), None)
-    renderer = renderer_for(config.helpdesk)
     would_send = []
     for queued in (a for a in outcome.actions if isinstance(a, actions.QueueMail)):
-        notice = write_notice(queued, number or "", config.helpdesk, renderer, now)
+        notice = writer.write(queued, number or "", now)
         would_send.append({"kind": queued.kind, "to": queued.to.address, "subject": notice.subject,
                            "text": notice.text})
     return {**decision_trace(mail, facts, policy, outcome), "ticket_number": number, "would_send": would_send}
@@ -125,7 +126,7 @@ def decision_trace(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, outco
     """Rule by rule: what was read from the mail, each screening row's verdict, how it was
     threaded, and the actions decided."""
     tag = subject_tag(mail.subject)
-    match = correlate(mail, facts.threads, facts.tickets.get(tag) if tag else None, policy.roster.addresses)
+    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, policy.id_key)
     return {
         "parsed": {
             "message_id": mail.message_id, "from": _address(mail.sender),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from ..config import Config
 from ..outgoing.charts import bar_chart
-from ..outgoing.templates import Renderer
+from ..outgoing.notices import MailWriter
 from ..parsing import Address, Attachment
 from ..rules.actions import QueueMail
 from ..rules.report import CLOCKS, MonthTicket, due_month, figures, month_before, month_bounds, progress_cadence
@@ -47,9 +47,9 @@ class MonthReport:
 class Report:
     name = "report"
 
-    def __init__(self, config: Config, renderer: Renderer) -> None:
+    def __init__(self, config: Config, writer: MailWriter) -> None:
         self.config = config
-        self.renderer = renderer
+        self.writer = writer
         self._settled: str | None = None  # the month this process knows is done (or before maild's time)
 
     def run(self, now: datetime) -> int:
@@ -82,7 +82,7 @@ class Report:
                            f"{helpdesk.name}: {month} 月度报告 / monthly report",
                            report.context({name: f"cid:{name}" for name in report.charts}), on_thread=False,
                            attachments=(csv_file,), images=images)
-        queue_notice(queued, None, None, helpdesk, self.renderer, now)
+        queue_notice(queued, None, None, self.writer, now)
         return to.address
 
 

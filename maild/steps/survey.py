@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from ..adapters.signing import Signer
 from ..config import Config
 from ..errors import TokenForged
-from ..outgoing.templates import Renderer
+from ..outgoing.notices import MailWriter
 from ..rules import actions
 from ..rules.survey import RATINGS, Answer, LinkClaims, Surveyed, answered
 from ..rules.routing import roster_from
@@ -92,10 +92,11 @@ class SurveyDesk:
     nothing (mail scanners follow every link); a POST records the answer, which replaces an
     earlier one until the link expires. A forged token: 403; an expired one: 410 — both alike."""
 
-    def __init__(self, config: Config, renderer: Renderer, links: SurveyLinks,
+    def __init__(self, config: Config, writer: MailWriter, links: SurveyLinks,
                  queued: Callable[[], None] = lambda: None) -> None:
         self.config = config
-        self.renderer = renderer
+        self.writer = writer
+        self.renderer = writer.renderer
         self.links = links
         self.roster = roster_from(config)
         self.queued = queued  # called after a commit that queued mail (the outbox loop wakes)
@@ -147,8 +148,7 @@ class SurveyDesk:
                 case actions.RecordEvent(kind, actor, detail, feedback):
                     tickets.add_events(survey.ticket_id, now, [(kind, actor, detail, survey.status, feedback)])
                 case actions.QueueMail():
-                    fresh, _ = queue_notice(action, (survey.ticket_id, survey.number), None, self.config.helpdesk,
-                                            self.renderer, now)
+                    fresh, _ = queue_notice(action, (survey.ticket_id, survey.number), None, self.writer, now)
                     queued = queued or fresh
         return queued
 

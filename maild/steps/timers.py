@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Callable, Mapping
 
 from ..config import Config
-from ..outgoing.templates import Renderer
+from ..outgoing.notices import MailWriter
 from ..rules import actions
 from ..rules.survey import SurveyFacts
 from ..rules.timers import TicketNow, Timer, fire, schedule, timer_policy
@@ -32,9 +32,9 @@ BATCH = 200  # tickets looked at per run: a transaction of a fraction of a secon
 class Timers:
     name = "timers"
 
-    def __init__(self, config: Config, renderer: Renderer, survey_links: LinksFor = lambda *_: {}) -> None:
+    def __init__(self, config: Config, writer: MailWriter, survey_links: LinksFor = lambda *_: {}) -> None:
         self.config = config
-        self.renderer = renderer
+        self.writer = writer
         self.policy = timer_policy(config)
         self.survey_links = survey_links  # none: the survey is answered by reply only
         self.total = 0  # timers fired since start, for `maild once` to report
@@ -67,7 +67,7 @@ class Timers:
                 if isinstance(action, actions.QueueMail) and action.kind == "survey":
                     self._survey(action, state, now)
                 elif isinstance(action, actions.QueueMail):
-                    queue_notice(action, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
+                    queue_notice(action, (state.id, state.number), None, self.writer, now)
                 elif isinstance(action, actions.RecordEvent):
                     events.append((action.kind, action.actor, action.detail, state.status, action.feedback))
                 elif isinstance(action, actions.FileInArchive):
@@ -88,7 +88,7 @@ class Timers:
         """The survey mail, with its links (they name the survey row, T3, which remembers it went)."""
         survey_id = surveys.start(state.id, state.customer, now)
         queued = replace(queued, context={**queued.context, "links": self.survey_links(state.number, survey_id, now)})
-        queue_notice(queued, (state.id, state.number), None, self.config.helpdesk, self.renderer, now)
+        queue_notice(queued, (state.id, state.number), None, self.writer, now)
 
 
 def ticket_for(timer: Timer, ticket: TicketNow, state: TicketState) -> TicketNow:

@@ -27,9 +27,9 @@ def mbox_entry(raw: bytes, sender: str, at: datetime) -> bytes:
 
 
 def write_ticket_folder(target: Path, mbox: Iterable[bytes], attachments: Iterable[tuple[str, Path]],
-                        document: dict[str, Any]) -> None:
-    """Write the folder at `target`: the thread, the attachments (name → a stored file) under
-    attachments/, and ticket.json."""
+                        document: dict[str, Any], page: str) -> None:
+    """Write the folder at `target`: the thread (as mboxrd, and as the HTML `page`), the
+    attachments (name → a stored file) under attachments/, and ticket.json."""
     target.parent.mkdir(parents=True, exist_ok=True)
     building = target.with_name(f".{target.name}.partial")
     shutil.rmtree(building, ignore_errors=True)  # a crash's leftover
@@ -42,6 +42,7 @@ def write_ticket_folder(target: Path, mbox: Iterable[bytes], attachments: Iterab
         if source.exists():  # a file removed from the state directory by hand is no reason to stop
             files.mkdir(exist_ok=True)
             shutil.copyfile(source, files / name)
+    (building / "thread.html").write_text(page, encoding="utf-8")
     (building / "ticket.json").write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     old = target.with_name(f".{target.name}.old")
     if target.exists():

@@ -66,7 +66,7 @@ def open_database(url: str, create: bool = True) -> Database:
 
 
 SCHEMA_LOCK = 0x6D61696C64  # "maild": PostgreSQL advisory lock id for creating the tables
-SCHEMA_VERSION = 16  # raise it with every change to the tables or their indexes in models.py
+SCHEMA_VERSION = 17  # raise it with every change to the tables or their indexes in models.py
 
 
 def create_tables(db: Database) -> None:

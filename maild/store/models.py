@@ -177,8 +177,11 @@ class Outbound(BaseModel):
     sender = CharField()
     recipients = TextField()  # comma-separated envelope recipients
     rate_key = CharField(null=True, index=True)  # the address an automatic answer went to
+    # Automatic mail to a customer (acknowledgement, survey, progress update …): what
+    # screen.automatic_per_hour caps and a suppressed address never gets. NULL: a row from before.
+    automatic = BooleanField(null=True)
     raw = BytesField()
-    status = CharField(default="queued", index=True)  # queued | sent | failed
+    status = CharField(default="queued", index=True)  # queued | sent | failed | bounced | suppressed
     attempts = IntegerField(default=0)
     next_attempt_at = UtcDateTimeField(index=True)
     claimed_by = CharField(null=True)  # "host:pid" of the sender holding its lease, while one does
@@ -188,7 +191,8 @@ class Outbound(BaseModel):
 
     class Meta:
         # The rate limit counts an address's automatic mails within a window: one index range.
-        indexes = ((("rate_key", "created_at"), False),)
+        # The cap counts the automatic mails sent within the hour: one index range.
+        indexes = ((("rate_key", "created_at"), False), (("automatic", "sent_at"), False))
 
 
 class Article(BaseModel):
@@ -300,6 +304,26 @@ class ArchivedTicket(BaseModel):
     error = TextField(null=True)  # why the last pass failed (it is tried again an hour later)
 
 
+class Suppressed(BaseModel):
+    """An address that hard-bounced (5.x.x) a mail of ours: no automatic mail goes there until
+    `until` (screen.suppress_days), or until an admin lifts it (`maild unsuppress`)."""
+
+    address = CharField(unique=True)  # lower-cased
+    until = UtcDateTimeField()
+    status = CharField()  # the DSN's, e.g. 5.1.1
+    diagnostic = TextField(default="")
+    ticket = CharField(null=True)  # the number of the ticket whose mail bounced
+    created_at = UtcDateTimeField()
+
+
+class AutomaticCap(BaseModel):
+    """A time screen.automatic_per_hour held automatic mail back: from the first mail held to the
+    first run that held none. The supervisors are told once per row."""
+
+    started_at = UtcDateTimeField()
+    ended_at = UtcDateTimeField(null=True, index=True)
+
+
 class SchemaVersion(BaseModel):
     """One row: the version of these tables that the store holds (db.SCHEMA_VERSION)."""
 
@@ -307,4 +331,4 @@ class SchemaVersion(BaseModel):
 
 
 TABLES = (SchemaVersion, MailboxCursor, Ticket, TicketSerial, Intake, Participant, RawMail, Inbound, Outbound, Article,
-          StoredAttachment, Event, Timer, Survey, MonthlyReport, KbEntry, ArchivedTicket)
+          StoredAttachment, Event, Timer, Survey, MonthlyReport, KbEntry, ArchivedTicket, Suppressed, AutomaticCap)

@@ -18,11 +18,12 @@ from .models import Outbound
 from .sql import aware, later, marks, rows, run, utc
 
 LEASE = timedelta(minutes=5)
+HOUR = timedelta(hours=1)  # screen.automatic_per_hour's window
 
 
 _ENQUEUE = ("INSERT INTO outbound (dedupe_key, message_id, ticket_id, inbound_id, kind, sender, recipients, "
-            "rate_key, raw, status, attempts, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
+            "rate_key, automatic, raw, status, attempts, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
             "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id")
 _ARTICLE_COLUMNS = "ticket_id, direction, sender, recipients, subject, body, created_at, message_id, outbound_id"
 
@@ -32,23 +33,24 @@ def enqueue(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: 
     """Queue a mail once per dedupe key, without an article (staff mail); it needs no answer and
     travels with the next statement, so it counts as queued (a key queued before is a replay's)."""
     later(_ENQUEUE.removesuffix(" RETURNING id"), (dedupe_key, message_id, ticket_id, inbound_id, kind, sender,
-                                                   ",".join(recipients), None, Outbound.raw.db_value(raw), utc(now),
-                                                   utc(now)))
+                                                   ",".join(recipients), None, False, Outbound.raw.db_value(raw),
+                                                   utc(now), utc(now)))
     return True
 
 
 def enqueue_on_thread(*, dedupe_key: str, raw: bytes, message_id: str, kind: str, sender: str,
                       recipients: list[str], now: datetime, ticket_id: int, subject: str, text: str,
-                      rate_key: str | None = None, inbound_id: int | None = None) -> bool:
+                      rate_key: str | None = None, inbound_id: int | None = None, automatic: bool = False) -> bool:
     """Queue a mail once per dedupe key and show it on its ticket's thread (an article, `text`
     its body); False when that key was queued before, and then no article either. `inbound_id`:
-    the mail that caused it.
+    the mail that caused it; `automatic`: maild's own mail to the customer, which the hourly cap
+    counts and a suppressed address never gets.
 
     On PostgreSQL one statement does both, and it needs no answer: it travels with the next
     (sql.later), and the mail counts as queued. A dedupe key queued before is a replay's, which
     automatic answers, counted by the rate limit, never are."""
     outbound = (dedupe_key, message_id, ticket_id, inbound_id, kind, sender, ",".join(recipients), rate_key,
-                Outbound.raw.db_value(raw), utc(now), utc(now))
+                automatic, Outbound.raw.db_value(raw), utc(now), utc(now))
     article = (ticket_id, "out", sender, ",".join(recipients), subject, text, utc(now), message_id)
     if is_postgresql():
         later(f"WITH queued AS ({_ENQUEUE}) INSERT INTO article ({_ARTICLE_COLUMNS}) "
@@ -94,20 +96,47 @@ class Claimed:
     raw: bytes
     sender: str
     recipients: tuple[str, ...]
+    automatic: bool = False
 
 
-def claim_due(now: datetime, limit: int, claimer: str) -> list[Claimed]:
-    """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE."""
-    lock = " FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
-    found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
-                 f"WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?{lock}",
-                 (utc(now), limit))
-    claimed = [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")))
-               for row_id, attempts, created_at, raw, sender, recipients in found]
+# Serialises the cap's count and claim among processes (PostgreSQL), as RATES does for an address.
+CAP = "hashtext(current_schema() || ':maild-cap')"
+
+
+def automatic_in_hour(now: datetime) -> int:
+    """Automatic mails to customers sent within the past hour, and those claimed for sending now."""
+    if is_postgresql():
+        run(f"SELECT pg_advisory_xact_lock({CAP})")
+    sent = rows("SELECT COUNT(*) FROM outbound WHERE automatic = ? AND sent_at >= ?", (True, utc(now - HOUR)))
+    sending = rows("SELECT COUNT(*) FROM outbound WHERE status = 'queued' AND claimed_by IS NOT NULL "
+                   "AND automatic = ?", (True,))
+    return sent[0][0] + sending[0][0]
+
+
+def claim_due(now: datetime, limit: int, claimer: str, allowance: int | None = None) -> tuple[list[Claimed], bool]:
+    """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE; of the automatic ones at
+    most `allowance` (None: no cap). Returns them, and whether automatic mail was held back by
+    the allowance (the rest wait until the hour allows them; other mail goes on)."""
+    take = limit if allowance is None else min(limit, allowance)
+    automatic = _due(now, take + 1, True)  # one more than taken: is any left waiting?
+    held = allowance is not None and allowance < limit and len(automatic) > take
+    claimed = automatic[:take]
+    claimed += _due(now, limit - len(claimed), False)
     if claimed:
         run("UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, claimed_by = ? "
             f"WHERE id IN ({marks(len(claimed))})", [utc(now + LEASE), claimer, *(c.id for c in claimed)])
-    return claimed
+    return claimed, held
+
+
+def _due(now: datetime, limit: int, automatic: bool) -> list[Claimed]:
+    if limit <= 0:
+        return []
+    lock = " FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
+    found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
+                 "WHERE status = 'queued' AND next_attempt_at <= ? AND COALESCE(automatic, ?) = ? "
+                 f"ORDER BY next_attempt_at, id LIMIT ?{lock}", (utc(now), False, automatic, limit))
+    return [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")),
+                    automatic) for row_id, attempts, created_at, raw, sender, recipients in found]
 
 
 def claimers(host: str) -> set[str]:
@@ -135,5 +164,28 @@ def retry_at(outbound_id: int, when: datetime, error: str) -> None:
         (utc(when), error, outbound_id))
 
 
-def mark_failed(outbound_id: int, error: str) -> None:
-    run("UPDATE outbound SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?", (error, outbound_id))
+def mark_failed(outbound_id: int, error: str, status: str = "failed") -> None:
+    """`status`: failed (the server refused it), or suppressed (never sent: a hard-bounced address)."""
+    run("UPDATE outbound SET status = ?, last_error = ?, claimed_by = NULL WHERE id = ?", (status, error, outbound_id))
+
+
+def mark_bounced(message_id: str, error: str) -> None:
+    """The sent mail a bounce reports on: status bounced, and why."""
+    run("UPDATE outbound SET status = 'bounced', last_error = ? WHERE message_id = ?", (error, message_id))
+
+
+# -- the times the cap held automatic mail back ---------------------------------------------------
+
+def cap_held_since() -> datetime | None:
+    """When the cap began holding mail back, if it still is."""
+    found = rows("SELECT started_at FROM automatic_cap WHERE ended_at IS NULL ORDER BY id LIMIT 1")
+    return aware(found[0][0]) if found else None
+
+
+def cap_reached(now: datetime) -> int:
+    """The cap holds mail back from now on; returns the row's id, which names the notice."""
+    return rows("INSERT INTO automatic_cap (started_at) VALUES (?) RETURNING id", (utc(now),))[0][0]
+
+
+def cap_cleared(now: datetime) -> None:
+    run("UPDATE automatic_cap SET ended_at = ? WHERE ended_at IS NULL", (utc(now),))

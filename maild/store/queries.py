@@ -7,7 +7,7 @@ from typing import Any
 
 from peewee import JOIN, fn
 
-from . import archive, kb
+from . import archive, kb, suppression
 from .models import TICKET_STATUSES as TICKET_STATUSES  # for the command line's choices
 from .models import (Article, ArchivedTicket, Event, Inbound, Intake, MailboxCursor, Outbound, StoredAttachment, Survey,
                      Ticket, TicketSerial)
@@ -234,10 +234,15 @@ def status() -> dict[str, Any]:
     }
 
 
-def outbox(statuses: tuple[str, ...] = ("queued", "failed")) -> list[dict[str, Any]]:
+def outbox(statuses: tuple[str, ...] = ("queued", "failed", "bounced", "suppressed")) -> list[dict[str, Any]]:
     # Ticket.id too: a joined Ticket without its id would set the row's ticket_id to None.
     rows = (Outbound.select(Outbound, Ticket.id, Ticket.number).join(Ticket, JOIN.LEFT_OUTER)
             .where(Outbound.status.in_(statuses)).order_by(Outbound.id))
     return [{"id": o.id, "status": o.status, "kind": o.kind, "to": o.recipients, "attempts": o.attempts,
              "ticket": o.ticket.number if o.ticket_id else None, "last_error": o.last_error,
              "next_attempt_at": _iso(o.next_attempt_at), "created_at": _iso(o.created_at)} for o in rows]
+
+
+def suppressed(now: datetime) -> list[dict[str, Any]]:
+    """The suppression list as it stands now (hard bounces), soonest lifted first."""
+    return [{**row, "until": _iso(row["until"]), "since": _iso(row["since"])} for row in suppression.listed(now)]

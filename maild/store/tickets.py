@@ -30,17 +30,19 @@ class TicketRow:
     assignee: str | None = None
     last_customer_message_id: str | None = None  # what an answer to the customer threads on
     resolved_at: datetime | None = None
+    reply_to: str | None = None  # the customer's Reply-To: where an engineer's answer goes
 
 
 # -- what threading needs ---------------------------------------------------------------------
 
-def tickets_for_message_ids(message_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """Our own Message-IDs among these → (their ticket's number, the kind of mail: ack, survey …)."""
+def tickets_for_message_ids(message_ids: Iterable[str]) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """Our own Message-IDs among these → (their ticket's number, the kind of mail: ack, survey …,
+    its recipients)."""
     ids = list(message_ids)
     if not ids:
         return {}
-    return {message_id: (number, kind) for message_id, number, kind in rows(
-        "SELECT o.message_id, t.number, o.kind FROM outbound o JOIN ticket t ON t.id = o.ticket_id "
+    return {message_id: (number, kind, tuple(recipients.split(","))) for message_id, number, kind, recipients in rows(
+        "SELECT o.message_id, t.number, o.kind, o.recipients FROM outbound o JOIN ticket t ON t.id = o.ticket_id "
         f"WHERE o.message_id IN ({marks(len(ids))})", ids)}
 
 
@@ -52,14 +54,17 @@ def tickets_by_number(numbers: Iterable[str]) -> dict[str, TicketRow]:
                  f"resolved_at FROM ticket WHERE number IN ({marks(len(wanted))})", wanted)
     people: dict[int, set[str]] = {row[0]: set() for row in found}
     latest: dict[int, str] = {}
+    reply_to: dict[int, str] = {}
     if found:
         ids = list(people)
-        for ticket_id, address in rows("SELECT ticket_id, address FROM participant "
-                                       f"WHERE ticket_id IN ({marks(len(ids))})", ids):
+        for ticket_id, address, role in rows("SELECT ticket_id, address, role FROM participant "
+                                             f"WHERE ticket_id IN ({marks(len(ids))})", ids):
             people[ticket_id].add(address)
+            if role == "reply-to":
+                reply_to[ticket_id] = address
         latest = last_customer_message_ids(ids)
     return {row[1]: TicketRow(row[0], row[1], row[2], frozenset(people[row[0]]), *row[3:9], latest.get(row[0]),
-                              aware(row[9])) for row in found}
+                              aware(row[9]), reply_to.get(row[0])) for row in found}
 
 
 def last_customer_message_ids(ticket_ids: list[int]) -> dict[int, str]:

@@ -1,0 +1,22 @@
+"""A mail over processing.max_mail_bytes: read for its headers and text, its attachments left packed.
+
+The whole mail stays stored; parsing 30 MB of attachments would cost the memory of several copies
+for files maild will not keep. Text comes before attachments in every mail client's layout, so
+the first megabytes hold it; a part cut off at the end is dropped with the attachments.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from .mail import ParsedMail, parse_mail
+
+READ_BYTES = 2 * 1024 * 1024
+
+
+def parse_large_mail(raw: bytes) -> ParsedMail:
+    """Headers and text of the first READ_BYTES; no attachments; a defect that says so."""
+    mail = parse_mail(raw[:READ_BYTES])
+    note = (f"{len(raw)} bytes, over processing.max_mail_bytes: headers and text read from the first "
+            f"{READ_BYTES} bytes, attachments not unpacked")
+    return dataclasses.replace(mail, attachments=(), defects=(*mail.defects, note))
