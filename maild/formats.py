@@ -74,7 +74,8 @@ def status(s: dict[str, Any]) -> str:
     return (f"mails: {s['mails']} stored, {s['pending']} pending, {s['screened']} screened, "
             f"{s['quarantined']} quarantined\n"
             f"tickets: {tickets}\n"
-            f"outbox: {o['queued']} queued, {o['sent']} sent, {o['failed']} failed\n"
+            f"outbox: {o['queued']} queued, {o['sent']} sent, {o['failed']} failed, {o['bounced']} bounced, "
+            f"{o['suppressed']} suppressed\n"
             f"last fetch: {s['last_fetch'] or 'never'}")
 
 

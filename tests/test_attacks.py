@@ -287,7 +287,7 @@ def test_an_outlook_winmail_dat_reaches_the_ticket_as_its_real_files(attacked, d
 
 
 HOSTILE_HTML = ('<p>Please <b>help</b>: the portal is down.</p><script>steal(document.cookie)</script>'
-                '<img src="https://customer.example/x.png" onerror="steal(1)"><a href="javascript:steal(2)">here</a>'
+                '<img src="cid:x.png" onerror="steal(1)"><a href="javascript:steal(2)">here</a>'
                 '<iframe src="https://evil.example/"></iframe><form action="https://evil.example/"><input></form>')
 ACTIVE = ("<script", "steal(", "onerror", "javascript:", "<iframe", "<form")
 

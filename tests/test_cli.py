@@ -63,7 +63,7 @@ def test_status_json_counts_mails_tickets_and_outbox(config_file, dovecot, smtp_
     status = json.loads(maild(config_file, "status", "--json").stdout)
     assert status["mails"] == 2 and status["screened"] == 1 and status["quarantined"] == 0
     assert status["tickets"] == {"new": 1}
-    assert status["outbox"] == {"queued": 0, "sent": 1, "failed": 0}
+    assert status["outbox"] == {"queued": 0, "sent": 1, "failed": 0, "bounced": 0, "suppressed": 0}
     assert status["last_fetch"]
 
 

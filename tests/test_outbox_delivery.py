@@ -19,7 +19,7 @@ def test_a_4xx_answer_is_retried_after_the_backoff(app, dovecot, smtp_sink, cloc
     clock.advance(timedelta(seconds=61))
     app.once()
     assert len(smtp_sink.wait_for(1)) == 1
-    assert queries.status()["outbox"] == {"queued": 0, "sent": 1, "failed": 0}
+    assert queries.status()["outbox"] == {"queued": 0, "sent": 1, "failed": 0, "bounced": 0, "suppressed": 0}
 
 
 def test_a_retry_waits_for_its_backoff(app, dovecot, smtp_sink, clock) -> None:
@@ -85,7 +85,7 @@ def test_a_connection_the_server_closed_between_batches_is_opened_again(app, dov
     smtp_sink.restart()  # drops the connections kept for the next batch
     assert app.flush.run(clock.now()) == 10
     assert len(smtp_sink.wait_for(BATCH + 10)) == BATCH + 10
-    assert queries.status()["outbox"] == {"queued": 0, "sent": BATCH + 10, "failed": 0}
+    assert queries.status()["outbox"] == {"queued": 0, "sent": BATCH + 10, "failed": 0, "bounced": 0, "suppressed": 0}
 
 
 def test_the_outbox_names_each_mails_ticket(app, dovecot, smtp_sink) -> None:

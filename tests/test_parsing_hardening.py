@@ -263,3 +263,7 @@ def test_importing_the_parser_loads_none_of_the_decoders_rare_mail_needs() -> No
     root = Path(__file__).resolve().parents[1]
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root)
     assert loaded.stdout.split() == []
+
+
+def test_a_remote_image_is_dropped_so_opening_the_mail_tells_nobody() -> None:
+    assert sanitised_html('<img src="https://tracker.example/pixel.gif" alt="pixel">') == '<img alt="pixel">'

@@ -73,6 +73,16 @@ def test_a_signing_key_shorter_than_32_bytes_is_a_config_error(dovecot, smtp_sin
     assert "helpdesk.secret_file" in result.stderr and "at least 32" in result.stderr
 
 
+def test_check_config_names_where_the_key_is_and_makes_none(dovecot, smtp_sink, database_url, state_dir) -> None:
+    config = state_dir / "maild.toml"
+    config.write_text(local_config(dovecot, smtp_sink, database_url, state_dir), encoding="utf-8")
+    result = maild(config, "check-config", "--offline")
+    assert f"message-id key: {state_dir}/helpdesk_secret: made at the first start" in result.stdout
+    assert not (state_dir / "helpdesk_secret").exists()
+    assert maild(config, "once").returncode == 0
+    assert "message-id key: 64 bytes from" in maild(config, "check-config", "--offline").stdout
+
+
 HOSTILE = ("../../../../outside.txt", "..\\..\\outside.bat", "/tmp/outside-absolute.txt", "CON", ".htaccess",
            "a/../../b.png", "\x00nul.txt", "名字/../../逃逸.txt")
 

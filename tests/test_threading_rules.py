@@ -88,4 +88,4 @@ def test_a_stranger_answering_our_mail_opens_a_new_ticket_and_staff_are_told() -
 
 def test_staff_may_answer_any_mail_of_ours() -> None:
     mail = parse_mail(customer_mail(subject="Re: x", in_reply_to=f"<{OURS}>", sender="li@example.com"))
-    assert correlate(mail, {OURS: TICKET.number}, TICKETS, frozenset({"li@example.com"}), KEY).via == "message-id"
+    assert correlate(mail, {OURS: TICKET.number}, TICKETS, frozenset({"li@example.com"}), key=KEY).via == "message-id"

@@ -142,3 +142,9 @@ def test_the_acknowledgement_promises_the_configured_windows() -> None:
     ack = acknowledgement_of(decide(parse_mail(customer_mail()), facts(), policy))
     assert (ack.context["urgent_response_within"], ack.context["response_within"]) == (
         timedelta(hours=1), timedelta(days=5))  # the longest of P1-P3: a promise kept whatever the priority
+
+
+def test_the_reply_to_is_where_an_engineers_answer_goes_even_when_it_is_in_cc_too() -> None:
+    raw = customer_mail(cc=("it-desk@elsewhere.example",), headers={"Reply-To": "it-desk@elsewhere.example"})
+    [people] = [a for a in decide(parse_mail(raw), facts(), POLICY).actions if isinstance(a, AddParticipants)]
+    assert dict(people.people)["it-desk@elsewhere.example"] == "reply-to"

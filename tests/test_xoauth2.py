@@ -171,6 +171,17 @@ def test_once_logs_in_by_xoauth2_to_imap_and_smtp_and_sends_the_ack(config_path,
     assert valid_tokens[0] in introspection.tokens_seen
 
 
+def test_no_access_token_appears_in_any_output(config_path, oauth_dovecot, oauth_sink, valid_tokens, imap_command,
+                                               smtp_command, tokens) -> None:
+    oauth_dovecot.append(customer_mail())
+    outputs = [maild(config_path, "-v", "once"), maild(config_path, "check-config")]
+    imap_command.prints(tokens.issue("someone-else@example.com"))  # valid for another user: refused
+    outputs.append(maild(config_path, "-v", "once"))
+    assert outputs[-1].returncode == 1
+    for token in (*valid_tokens, imap_command.token_file.read_text().strip()):
+        assert not any(token in output.stdout + output.stderr for output in outputs)
+
+
 def test_a_token_is_kept_for_every_login_of_the_process(config_path, oauth_dovecot, oauth_sink, valid_tokens,
                                                         imap_command, smtp_command) -> None:
     config = load_config(config_path)

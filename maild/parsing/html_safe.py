@@ -52,7 +52,10 @@ def sanitised_html(html: str) -> str:
 
 def _absolute_urls_only(tag: str, attribute: str, value: str) -> str | None:
     """Drop a relative link or image: in a mail it means nothing, and shown on a web page of
-    ours it would point at that page's own site."""
+    ours it would point at that page's own site. An image only from the mail itself (cid:): a
+    remote one would tell its sender when staff opened the mail."""
     if attribute in _URL_ATTRIBUTES and not _HAS_SCHEME.match(value):
+        return None
+    if tag == "img" and attribute == "src" and not value.strip().lower().startswith("cid:"):
         return None
     return value

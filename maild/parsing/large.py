@@ -14,6 +14,11 @@ from .mail import ParsedMail, parse_mail
 READ_BYTES = 2 * 1024 * 1024
 
 
+def parse_within(raw: bytes, max_bytes: int) -> ParsedMail:
+    """The mail parsed whole, or over `max_bytes` (processing.max_mail_bytes) as parse_large_mail."""
+    return parse_large_mail(raw) if len(raw) > max_bytes else parse_mail(raw)
+
+
 def parse_large_mail(raw: bytes) -> ParsedMail:
     """Headers and text of the first READ_BYTES; no attachments; a defect that says so."""
     mail = parse_mail(raw[:READ_BYTES])

@@ -16,6 +16,7 @@ from .correlate import KnownTicket, thread_ids
 from .mail_inputs import MailFacts, MailPolicy
 from .signed_ids import signed_ticket
 
+
 def bounced_mail(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> tuple[str, str] | None:
     """(the id of our mail it reports on, its ticket) when it quotes one we signed and sent."""
     for message_id in thread_ids(mail):
@@ -29,7 +30,8 @@ def bounce(mail: ParsedMail, message_id: str, ticket: KnownTicket, facts: MailFa
            policy: MailPolicy) -> tuple[Action, ...]:
     """What a bounce of our mail `message_id` on `ticket` does: the outbox row, the trail, the
     suppression list and the staff told."""
-    kind, recipients = facts.sent.get(message_id, ("mail", ()))
+    kind, sent_to = facts.sent.get(message_id, ("mail", ()))
+    recipients = {address.lower() for address in sent_to}
     reported = delivery_failures(mail)
     failures = [f for f in reported if f.recipient in recipients]
     if not failures:
@@ -57,9 +59,13 @@ def said(failure: DeliveryFailure, kind: str, suppressed_until: datetime | None)
 
 def told(failures: list[DeliveryFailure], kind: str, until: datetime, ticket: KnownTicket, facts: MailFacts,
          policy: MailPolicy) -> list[QueueMail]:
-    """The engineer on the ticket (else the supervisors) hears of each failed recipient."""
+    """The engineer on the ticket (else the supervisors) hears of each failed recipient; never at an
+    address that failed, nor of a failed notice like this one (a bounce would answer a bounce)."""
+    if kind == "bounce":
+        return []
+    failed = {f.recipient for f in failures}
     handler = policy.roster.member(ticket.assignee or "")
-    people = (handler,) if handler else policy.roster.with_role("supervisor")
+    people = [e for e in ((handler,) if handler else policy.roster.with_role("supervisor")) if e.address not in failed]
     return [QueueMail("bounce", f"bounce:{facts.message_key}:{f.recipient}:{e.address}", Address(e.address, e.name),
                       policy.default_language, ticket.subject,
                       {"recipient": f.recipient, "mail_kind": kind, "status": f.status, "diagnostic": f.diagnostic,

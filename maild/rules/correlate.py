@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Mapping
 
 from ..parsing import ParsedMail, header_message_id
+from ..parsing.dsn import STATUS_PART_TYPES
 from .signed_ids import signed_ticket
 
 TAG = re.compile(r"\[(TS\d{11,12})\]", re.IGNORECASE)
@@ -67,7 +68,7 @@ def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
     ids = list(mail.in_reply_to) + list(reversed(mail.references))
     if len(ids) > NEAREST_IDS + ROOT_IDS:
         ids = ids[:NEAREST_IDS] + ids[-ROOT_IDS:]
-    if mail.content_type != "multipart/report":
+    if not is_delivery_report(mail):
         return tuple(dict.fromkeys(ids))  # a forwarded copy of our mail is no answer to it
     for attachment in mail.attachments:
         if attachment.content_type in RETURNED_TYPES:
@@ -76,8 +77,14 @@ def thread_ids(mail: ParsedMail) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
 
+def is_delivery_report(mail: ParsedMail) -> bool:
+    """A DSN: a multipart/report, or (McAfee, Domino) a multipart/mixed carrying its status part."""
+    return mail.content_type == "multipart/report" or any(a.content_type in STATUS_PART_TYPES
+                                                          for a in mail.attachments)
+
+
 def correlate(mail: ParsedMail, ours: Mapping[str, str], tickets: Mapping[str, KnownTicket],
-              staff: frozenset[str] = frozenset(), key: bytes = b"") -> Match:
+              staff: frozenset[str] = frozenset(), *, key: bytes) -> Match:
     """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number; `tickets`: the tickets
     those and the subject tag name, as far as they exist; `staff`: addresses that may write to
     any ticket; `key`: what our ids are signed with. Either way in, the sender must be on the

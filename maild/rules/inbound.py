@@ -16,7 +16,8 @@ from .correlate import KnownTicket, Match, correlate
 from .engineer import engineer_mail
 from .filing import filed_for_customer
 from .mail_inputs import MailFacts, MailPolicy
-from .opening import QUIET_REASONS, customer_article, customer_request, excerpt, open_ticket, sender_key
+from .opening import (ECHOED_SUBJECT, QUIET_REASONS, customer_article, customer_request, echoed, excerpt, open_ticket,
+                      sender_key, shortened)
 from .reply_text import new_text
 from .screen import Screening, reply_target, screen
 from .survey import Answer, Surveyed, answered, read_answer
@@ -42,7 +43,7 @@ def decide(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcom
 
 def decided(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutcome:
     screening = screen(mail, policy.screen, facts.recent_auto_replies, facts.mailbox)
-    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, policy.id_key)
+    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, key=policy.id_key)
     # A person on the staff, not their auto-reply; with workflow.authserv_id, one their server vouches for.
     engineer = policy.roster.member(sender_key(mail)) if screening.opens_ticket else None
     genuine = engineer is not None and verified(tuple(mail.headers.get("authentication-results", ())),
@@ -106,9 +107,13 @@ def too_large(mail: ParsedMail, outcome: MailOutcome, facts: MailFacts, policy: 
     target = reply_target(mail)
     if outcome.screened is None and target is not None and target.address:
         about = opened or facts.tickets[outcome.ticket or ""]  # the new ticket, or the one it joins
-        said.append(QueueMail("too-large", f"too-large:{facts.message_key}", target, about.language, about.subject,
-                              {"customer_name": target.name, "received_at": facts.received_at, "size": size,
-                               "limit": limit}, mail.message_id, rate_key=target.key))
+        to = echoed(target)
+        staff = policy.roster.member(to.key) is not None  # an engineer's files did not go on either
+        said.append(QueueMail("too-large", f"too-large:{facts.message_key}", to, about.language,
+                              shortened(about.subject, ECHOED_SUBJECT),
+                              {"customer_name": to.name, "received_at": facts.received_at, "size": size,
+                               "limit": limit}, mail.message_id, rate_key=None if staff else to.key,
+                              on_thread=not staff))
     return tuple(said)
 
 

@@ -33,6 +33,10 @@ class MailPolicy:
     max_mail_bytes: int = 25 * 1024 * 1024  # processing.max_mail_bytes: a bigger mail's attachments stay packed
     id_key: bytes = field(default=b"", repr=False)  # helpdesk.secret_file's: verifies our Message-IDs
 
+    def __post_init__(self) -> None:
+        if len(self.id_key) < 32:  # an empty key would let anyone sign an id of ours
+            raise ValueError("MailPolicy needs the key that signs our Message-IDs (at least 32 bytes)")
+
     @property
     def promised_response(self) -> dict[str, timedelta]:
         """Urgent problems (P0) within one window, everything else within the longest of the rest."""

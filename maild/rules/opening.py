@@ -173,8 +173,10 @@ def participants(mail: ParsedMail, helpdesk_address: str) -> tuple[tuple[str, st
     mail client would send it."""
     ours = helpdesk_address.lower()
     people = {a.key: "cc" for a in (*mail.reply_to[1:], *mail.to, *mail.cc) if a.key and a.key != ours}
-    if mail.reply_to and mail.reply_to[0].key and mail.reply_to[0].key not in (ours, sender_key(mail)):
-        people = {mail.reply_to[0].key: "reply-to", **people}
+    answer_to = mail.reply_to[0].key if mail.reply_to else ""
+    if answer_to and answer_to not in (ours, sender_key(mail)):
+        people.pop(answer_to, None)  # in Cc too: still where the answer goes
+        people = {answer_to: "reply-to", **people}
     if sender_key(mail):
         people.pop(sender_key(mail), None)
         people = {sender_key(mail): "customer", **people}
@@ -190,14 +192,14 @@ def customer_article(mail: ParsedMail, screening: Screening, message_id: str | N
 
 def acknowledgement(request: Request, facts: MailFacts, policy: MailPolicy, language: str,
                     subject: str) -> QueueMail:
-    recipient = request.answer_to
-    assert recipient is not None  # open_ticket acknowledges only a request with somewhere to answer
+    assert request.answer_to is not None  # open_ticket acknowledges only a request with somewhere to answer
+    recipient = echoed(request.answer_to)
     references = request.references
     if len(references) > ANSWER_REFERENCES:  # RFC 5322 §3.6.4 lets a long chain drop its middle
         references = (references[0], *references[-(ANSWER_REFERENCES - 1):])
     suggested = facts.kb.suggest(subject, request.text, policy.kb_suggest)
     return QueueMail("ack", f"ack:{facts.message_key}", recipient, language, shortened(subject, ECHOED_SUBJECT),
-                     {"customer_name": shortened(request.customer.name, ECHOED_NAME), "received_at": facts.received_at,
+                     {"customer_name": recipient.name, "received_at": facts.received_at,
                       "kb": [{"id": hit.id, "title": hit.title, "steps": hit.steps} for hit in suggested],
                       **policy.promised_response},
                      request.answers, tuple(references), rate_key=recipient.key)
@@ -206,6 +208,11 @@ def acknowledgement(request: Request, facts: MailFacts, policy: MailPolicy, lang
 def without_tags(subject: str) -> str:
     """A new ticket's subject carries only its own number: a [TS…] the sender wrote is dropped."""
     return " ".join(TAG.sub(" ", subject).split())
+
+
+def echoed(address: Address) -> Address:
+    """The sender as an automatic answer names them: a name is theirs to write, so only so much of it."""
+    return Address(address.address, shortened(address.name, ECHOED_NAME))
 
 
 def shortened(text: str, most: int) -> str:

@@ -8,6 +8,7 @@ the daemon schedules the same steps. A step imports every layer below it, never 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -53,16 +54,25 @@ def drain(steps: Sequence[Step], now: Callable[[], datetime], stopping: Callable
     return done
 
 
-def mail_writer(config: Config, compiled_dir: Path | None = None) -> MailWriter:
+def mail_writer(config: Config, compiled_dir: Path | None = None, make_key: bool = True) -> MailWriter:
     """What writes out every mail maild sends: the templates (kept compiled in `compiled_dir`)
-    and the key that signs our Message-IDs (helpdesk.secret_file)."""
-    return MailWriter(config.helpdesk, renderer_for(config.helpdesk, compiled_dir), helpdesk_secret(config.helpdesk))
+    and the key that signs our Message-IDs (helpdesk.secret_file; see id_key for `make_key`)."""
+    return MailWriter(config.helpdesk, renderer_for(config.helpdesk, compiled_dir), id_key(config, make_key))
+
+
+def id_key(config: Config, make: bool = True) -> bytes:
+    """The key that signs our Message-IDs. Without `make` (the commands that only look), a key
+    that was never made is a passing one: no id was ever signed with it."""
+    key = helpdesk_secret(config.helpdesk, make)
+    return key if key is not None else secrets.token_bytes(32)
 
 
 def signing_key(config: Config) -> str:
-    """What check-config says of helpdesk.secret_file: where the key is, never what it is."""
-    key = helpdesk_secret(config.helpdesk)
-    return f"{len(key)} bytes from {config.helpdesk.secret_file or 'helpdesk_secret in the state directory'}"
+    """What check-config says of helpdesk.secret_file: where the key is, never what it is; it
+    makes none (check-config may run as another user than maild)."""
+    key = helpdesk_secret(config.helpdesk, make=False)
+    where = config.helpdesk.secret_file or f"{config.helpdesk.state_dir}/helpdesk_secret"
+    return f"{len(key)} bytes from {where}" if key is not None else f"{where}: made at the first start"
 
 
 def queue_notice(queued: QueueMail, ticket: tuple[int, str] | None, inbound_id: int | None, writer: MailWriter,

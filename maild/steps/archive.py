@@ -28,7 +28,7 @@ from ..config import Config
 from ..errors import ImapError
 from ..parsing.message_ids import message_ids
 from ..outgoing.thread_page import thread_page
-from ..parsing import parse_mail
+from ..parsing.large import parse_within
 from ..rules.archive import filing
 from ..store import archive, tickets
 from ..store.archive import ArchiveWork, ThreadMail
@@ -103,7 +103,8 @@ class Archive:
             gather(imap, raw, search_criteria(mail, lambda: raw), fetched_in if mail.direction == "in" else earlier,
                    folder, mail.at)
             mbox.append(mbox_entry(raw, self.config.helpdesk.address if mail.direction == "out" else "", mail.at))
-            shown.append((mail.direction, mail.at.astimezone(self.config.helpdesk.zone), parse_mail(raw)))
+            shown.append((mail.direction, mail.at.astimezone(self.config.helpdesk.zone),
+                          parse_within(raw, self.config.processing.max_mail_bytes)))
         path = Path(*place.path)
         document = self.describe(item.number, now)
         write_ticket_folder(self.config.archive_dir / path, mbox, named_files(files, self.config.attachments_dir),

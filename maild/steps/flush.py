@@ -89,10 +89,12 @@ class Flush:
         if not self.claimer:
             self._take_back_dead_claims(now)
         with transaction():
+            suppressed = outbox.suppress_due(now)
             allowance = max(0, self.cap - outbox.automatic_in_hour(now))
             claimed, held = outbox.claim_due(now, BATCH, self.claimer, allowance)
-            self._note_cap(held, now)
-            claimed = self._without_suppressed(claimed, now)
+            self._note_cap(held, allowance, now)
+        if suppressed:
+            log.info("%d automatic mail(s) to hard-bounced addresses not sent (maild suppressed)", suppressed)
         if not claimed:
             self.close()
             return 0
@@ -104,33 +106,20 @@ class Flush:
             return 0
         return len(claimed)
 
-    def _note_cap(self, held: bool, now: datetime) -> None:
-        """The supervisors are told when the cap begins holding mail back; it ends with the first
-        run that holds none back."""
-        if self._held is None:
-            self._held = outbox.cap_held_since() is not None
-        if held and not self._held and outbox.cap_held_since() is None:
-            time_held = outbox.cap_reached(now)
-            log.warning("more than %d automatic mails to customers within an hour: the rest wait", self.cap)
-            for notice in cap_reached(self.cap, now, time_held, self.roster, self.language):
-                queue_notice(notice, None, None, self.writer, now)
-        elif not held and self._held:
+    def _note_cap(self, held: bool, allowance: int, now: datetime) -> None:
+        """The supervisors are told when the cap begins holding mail back (the store says whether
+        some process told them already). It ends once nothing waits and a tenth of the hour's
+        allowance is free again, so a flood that hovers at the cap is one time, not many."""
+        if held:
+            if outbox.cap_held_since() is None:
+                time_held = outbox.cap_reached(now)
+                log.warning("more than %d automatic mails to customers within an hour: the rest wait", self.cap)
+                for notice in cap_reached(self.cap, now, time_held, self.roster, self.language):
+                    queue_notice(notice, None, None, self.writer, now)
+            self._held = True
+        elif self._held is not False and allowance > self.cap // 10:
             outbox.cap_cleared(now)
-        self._held = held
-
-    def _without_suppressed(self, claimed: list[Claimed], now: datetime) -> list[Claimed]:
-        """Automatic mail to an address on the suppression list is not sent: the row says why."""
-        suppressed = suppression.suppressed_among({row.recipients[0] for row in claimed if row.automatic}, now)
-        kept = []
-        for row in claimed:
-            until = suppressed.get(row.recipients[0].lower()) if row.automatic else None
-            if until is None:
-                kept.append(row)
-                continue
-            outbox.mark_failed(row.id, f"not sent: {row.recipients[0]} is suppressed until {until:%Y-%m-%d %H:%M %Z} "
-                                       "(a hard bounce)", "suppressed")
-            log.info("outbox %d to %s: suppressed (a hard bounce), not sent", row.id, row.recipients[0])
-        return kept
+            self._held = False
 
     def close(self) -> None:
         """Quit the connections kept open between batches."""

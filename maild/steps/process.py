@@ -19,8 +19,8 @@ from typing import Mapping
 from ..config import Config
 from ..errors import StoreError, describe_fault
 from ..outgoing.notices import MailWriter
-from ..parsing import ParsedMail, parse_mail
-from ..parsing.large import parse_large_mail
+from ..parsing import ParsedMail
+from ..parsing.large import parse_within
 from ..rules import actions
 from ..rules.classify import BUILTIN, ClassifyPolicy, ClassifyRule
 from ..rules.correlate import KnownTicket, subject_tag, thread_ids
@@ -368,7 +368,7 @@ def parsed_or_fault(stored: StoredMail, max_bytes: int) -> ParsedMail | Exceptio
     with the fault like any other, not the batch. A mail over `max_bytes` is read for its headers
     and text only."""
     try:
-        return parse_large_mail(stored.raw) if len(stored.raw) > max_bytes else parse_mail(stored.raw)
+        return parse_within(stored.raw, max_bytes)
     except Exception as exc:  # noqa: BLE001 - carried to the mail's own quarantine
         return exc
 

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..config import Config
-from ..parsing import Address, ParsedMail, normalise_message_id, parse_headers, parse_mail
+from ..parsing import Address, ParsedMail, normalise_message_id, parse_headers
+from ..parsing.large import parse_within
 from ..rules import actions
 from ..rules.correlate import correlate, subject_tag, thread_ids
 from ..rules.inbound import MailFacts, MailOutcome, MailPolicy, decide
@@ -21,8 +22,7 @@ from ..rules.reply_text import new_text
 from ..rules.screen import MailboxFacts, verdicts
 from ..rules.tickets import ticket_number
 from ..store import inbound, queries, tickets
-from ..store.secrets import helpdesk_secret
-from . import mail_writer
+from . import id_key, mail_writer
 from .process import answer_key, gather_facts, mail_policy
 
 
@@ -73,16 +73,17 @@ def find_mail(reference: str) -> dict[str, Any] | None:
 
 def trace_stored(row: dict[str, Any], config: Config, now: datetime) -> dict[str, Any]:
     """The trace of a stored mail (`find_mail`), beside what was recorded of it and what it wrote."""
-    mail = parse_mail(inbound.stored_raw(row["message_key"], row["size"]))
+    raw = inbound.stored_raw(row["message_key"], row["size"])
+    mail = parse_within(raw, config.processing.max_mail_bytes)
     decided_at = _time(row["processed_at"]) or now  # pending or quarantined: as it would go now
     received = _time(row["server_received_at"])
     mailbox = MailboxFacts((decided_at - received).total_seconds() if received else None, row["answered_on_server"])
     answer_to = answer_key(mail)
     since = decided_at - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, decided_at) if answer_to else 0
-    policy = mail_policy(config, helpdesk_secret(config.helpdesk))
+    policy = mail_policy(config, id_key(config, make=False))
     facts, _ = gather_facts(mail, row["message_key"], _time(row["fetched_at"]) or now, mailbox, recent,
-                            tickets.open_load(), policy.id_key)
+                            tickets.open_load(), policy.id_key, size=len(raw))
     outcome = decide(mail, facts, policy)
     recorded = {**row, "fate": fate(row)}
     trace = {"mail": recorded, **decision_trace(mail, facts, policy, outcome),
@@ -96,14 +97,14 @@ def trace_file(raw: bytes, config: Config, now: datetime) -> dict[str, Any]:
     """The trace of a mail that is not stored, as if it were fetched now; and the mails it would
     queue, written out from the templates. A file carries no server facts (no INTERNALDATE, no
     \\Answered flag): it is taken as just received and unanswered."""
-    mail = parse_mail(raw)
+    mail = parse_within(raw, config.processing.max_mail_bytes)
     answer_to = answer_key(mail)
     since = now - timedelta(seconds=config.screen.auto_reply_window)
     recent = queries.automatic_mails_between(answer_to, since, now) if answer_to else 0
-    writer = mail_writer(config)
+    writer = mail_writer(config, make_key=False)
     policy = mail_policy(config, writer.id_key)
     facts, _ = gather_facts(mail, f"replay:{now.isoformat()}", now, MailboxFacts(), recent, tickets.open_load(),
-                            policy.id_key)
+                            policy.id_key, size=len(raw))
     outcome = decide(mail, facts, policy)
     number = outcome.ticket or next(
         (ticket_number(a.day, queries.last_serial(a.day) + 1) for a in outcome.actions
@@ -126,7 +127,7 @@ def decision_trace(mail: ParsedMail, facts: MailFacts, policy: MailPolicy, outco
     """Rule by rule: what was read from the mail, each screening row's verdict, how it was
     threaded, and the actions decided."""
     tag = subject_tag(mail.subject)
-    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, policy.id_key)
+    match = correlate(mail, facts.threads, facts.tickets, policy.roster.addresses, key=policy.id_key)
     return {
         "parsed": {
             "message_id": mail.message_id, "from": _address(mail.sender),

@@ -96,7 +96,6 @@ class Claimed:
     raw: bytes
     sender: str
     recipients: tuple[str, ...]
-    automatic: bool = False
 
 
 # Serialises the cap's count and claim among processes (PostgreSQL), as RATES does for an address.
@@ -104,7 +103,9 @@ CAP = "hashtext(current_schema() || ':maild-cap')"
 
 
 def automatic_in_hour(now: datetime) -> int:
-    """Automatic mails to customers sent within the past hour, and those claimed for sending now."""
+    """Automatic mails to customers sent within the past hour, and those claimed for sending now.
+    On PostgreSQL it first takes the cap's lock until the transaction ends: processes count and
+    claim in turn, so together they stay within the cap."""
     if is_postgresql():
         run(f"SELECT pg_advisory_xact_lock({CAP})")
     sent = rows("SELECT COUNT(*) FROM outbound WHERE automatic = ? AND sent_at >= ?", (True, utc(now - HOUR)))
@@ -113,15 +114,16 @@ def automatic_in_hour(now: datetime) -> int:
     return sent[0][0] + sending[0][0]
 
 
-def claim_due(now: datetime, limit: int, claimer: str, allowance: int | None = None) -> tuple[list[Claimed], bool]:
-    """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE; of the automatic ones at
-    most `allowance` (None: no cap). Returns them, and whether automatic mail was held back by
-    the allowance (the rest wait until the hour allows them; other mail goes on)."""
-    take = limit if allowance is None else min(limit, allowance)
+def claim_due(now: datetime, limit: int, claimer: str, allowance: int) -> tuple[list[Claimed], bool]:
+    """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE: staff mail and people's
+    answers first, then of the automatic ones at most `allowance`. Returns them, and whether the
+    allowance held automatic mail back (it waits until the hour allows it)."""
+    claimed = _due(now, limit, False)
+    room = limit - len(claimed)
+    take = min(room, allowance)
     automatic = _due(now, take + 1, True)  # one more than taken: is any left waiting?
-    held = allowance is not None and allowance < limit and len(automatic) > take
-    claimed = automatic[:take]
-    claimed += _due(now, limit - len(claimed), False)
+    held = allowance < room and len(automatic) > take
+    claimed += automatic[:take]
     if claimed:
         run("UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, claimed_by = ? "
             f"WHERE id IN ({marks(len(claimed))})", [utc(now + LEASE), claimer, *(c.id for c in claimed)])
@@ -135,8 +137,8 @@ def _due(now: datetime, limit: int, automatic: bool) -> list[Claimed]:
     found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
                  "WHERE status = 'queued' AND next_attempt_at <= ? AND COALESCE(automatic, ?) = ? "
                  f"ORDER BY next_attempt_at, id LIMIT ?{lock}", (utc(now), False, automatic, limit))
-    return [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")),
-                    automatic) for row_id, attempts, created_at, raw, sender, recipients in found]
+    return [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")))
+            for row_id, attempts, created_at, raw, sender, recipients in found]
 
 
 def claimers(host: str) -> set[str]:
@@ -164,9 +166,16 @@ def retry_at(outbound_id: int, when: datetime, error: str) -> None:
         (utc(when), error, outbound_id))
 
 
-def mark_failed(outbound_id: int, error: str, status: str = "failed") -> None:
-    """`status`: failed (the server refused it), or suppressed (never sent: a hard-bounced address)."""
-    run("UPDATE outbound SET status = ?, last_error = ?, claimed_by = NULL WHERE id = ?", (status, error, outbound_id))
+def mark_failed(outbound_id: int, error: str) -> None:
+    run("UPDATE outbound SET status = 'failed', last_error = ?, claimed_by = NULL WHERE id = ?", (error, outbound_id))
+
+
+def suppress_due(now: datetime) -> int:
+    """Automatic mail due to an address on the suppression list is never sent: its row says
+    suppressed. Returns how many."""
+    return run("UPDATE outbound SET status = 'suppressed', last_error = ? WHERE status = 'queued' AND automatic = ? "
+               "AND next_attempt_at <= ? AND LOWER(recipients) IN (SELECT address FROM suppressed WHERE until > ?)",
+               ("not sent: the address hard-bounced (maild suppressed)", True, utc(now), utc(now))).rowcount
 
 
 def mark_bounced(message_id: str, error: str) -> None:

@@ -228,8 +228,7 @@ def status() -> dict[str, Any]:
         "screened": Inbound.select().where(Inbound.screened.is_null(False)).count(),
         "quarantined": inbound.get("quarantined", 0),
         "tickets": _counts(Ticket.status, Ticket.select()),
-        "outbox": {"queued": outbox.get("queued", 0), "sent": outbox.get("sent", 0),
-                   "failed": outbox.get("failed", 0)},
+        "outbox": {status: outbox.get(status, 0) for status in ("queued", "sent", "failed", "bounced", "suppressed")},
         "last_fetch": _iso(last_fetch),
     }
 
