@@ -65,6 +65,7 @@ class ParsedMail:
     report_type: str | None
     headers: Mapping[str, tuple[str, ...]] = field(hash=False)
     defects: tuple[str, ...]
+    text_from_html: bool = False  # no text/plain part: `text` is the HTML made readable
 
     def header(self, name: str) -> str | None:
         """First decoded value of a header, case-insensitive."""
@@ -141,6 +142,7 @@ def _build(msg: Message) -> ParsedMail:
         report_type=param_text(msg.get_param("report-type"), hint).lower() or None,
         headers=headers,
         defects=tuple(dict.fromkeys(defects + parts.defects)),
+        text_from_html=bool(parts.html) and not any(plain.strip() for plain in parts.plain),
     )
 
 

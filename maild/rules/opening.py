@@ -45,7 +45,7 @@ class Request:
     references: tuple[str, ...]
     people: tuple[tuple[str, str], ...]  # who may write into the ticket by its subject tag
     flags: Mapping[str, str] = field(default_factory=dict, hash=False)  # the sender's urgency headers: a hint
-    html: str | None = None  # the mail's HTML, as received: shown to staff only sanitised
+    html: str | None = None  # an HTML-only mail's HTML, as received: shown to staff only sanitised
     channel: str = "email"
     received_by: str = "maild"
     judgement: str | None = None  # what staff judged at intake; None: the rule that matched says it
@@ -58,7 +58,8 @@ def customer_request(mail: ParsedMail, helpdesk_address: str) -> Request:
     """A customer's own mail."""
     references = (*mail.references, mail.message_id) if mail.message_id else mail.references
     return Request(mail.sender or Address("", ""), mail.subject, mail.text, reply_target(mail), mail.message_id,
-                   tuple(references), participants(mail, helpdesk_address), urgency_flags(mail), html=mail.html)
+                   tuple(references), participants(mail, helpdesk_address), urgency_flags(mail),
+                   html=mail.html if mail.text_from_html else None)
 
 
 def open_ticket(request: Request, mail: ParsedMail, facts: MailFacts, policy: MailPolicy, match: Match,
@@ -128,6 +129,10 @@ def staff_notices(request: Request, known: IntakeFacts, facts: MailFacts, policy
                   classification: Classification, assignment: Assignment) -> list[QueueMail]:
     """The assignee's notification and, for P0 or a ticket nobody covers, the supervisors': the
     intake record (T1), the customer's text, why, and the commands they may answer with."""
+    people = [("assigned", assignment.assignee)] if assignment.assignee else []
+    people += [("alert", supervisor) for supervisor in assignment.tell]
+    if not people:  # no staff configured: nothing to write (the sanitising is not free)
+        return []
     context = {"customer": request.customer.key, "customer_name": request.customer.name,
                "received_at": facts.received_at, "priority": classification.priority,
                "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
@@ -138,8 +143,6 @@ def staff_notices(request: Request, known: IntakeFacts, facts: MailFacts, policy
                "urgency": urgency(classification.priority), "channel": request.channel,
                "received_by": request.received_by, "commands": HELP}
     tagged = f"[{classification.priority}] {subject}"
-    people = [("assigned", assignment.assignee)] if assignment.assignee else []
-    people += [("alert", supervisor) for supervisor in assignment.tell]
     return [QueueMail(kind, f"{kind}:{facts.message_key}:{engineer.address}", Address(engineer.address, engineer.name),
                       policy.default_language, tagged, context, on_thread=False) for kind, engineer in people]
 

@@ -96,6 +96,7 @@ class Claimed:
     raw: bytes
     sender: str
     recipients: tuple[str, ...]
+    automatic: bool = False
 
 
 # Serialises the cap's count and claim among processes (PostgreSQL), as RATES does for an address.
@@ -118,27 +119,32 @@ def claim_due(now: datetime, limit: int, claimer: str, allowance: int) -> tuple[
     """Up to `limit` due rows, leased to `claimer` ("host:pid") for LEASE: staff mail and people's
     answers first, then of the automatic ones at most `allowance`. Returns them, and whether the
     allowance held automatic mail back (it waits until the hour allows it)."""
-    claimed = _due(now, limit, False)
-    room = limit - len(claimed)
-    take = min(room, allowance)
-    automatic = _due(now, take + 1, True)  # one more than taken: is any left waiting?
-    held = allowance < room and len(automatic) > take
-    claimed += automatic[:take]
+    due = _due(now, limit, None)
+    automatic = [row for row in due if row.automatic]
+    held = len(automatic) > allowance
+    if held:  # the cap binds (rare): the other mail first, then what the hour allows of the automatic
+        claimed = _due(now, limit, False)
+        automatic = _due(now, min(limit - len(claimed), allowance), True)
+        claimed += automatic
+    else:
+        claimed = due
     if claimed:
         run("UPDATE outbound SET next_attempt_at = ?, attempts = attempts + 1, claimed_by = ? "
             f"WHERE id IN ({marks(len(claimed))})", [utc(now + LEASE), claimer, *(c.id for c in claimed)])
     return claimed, held
 
 
-def _due(now: datetime, limit: int, automatic: bool) -> list[Claimed]:
+def _due(now: datetime, limit: int, automatic: bool | None) -> list[Claimed]:
+    """Due rows in order: all of them (None), or only the automatic ones, or only the others."""
     if limit <= 0:
         return []
     lock = " FOR UPDATE SKIP LOCKED" if is_postgresql() else ""
-    found = rows("SELECT id, attempts, created_at, raw, sender, recipients FROM outbound "
-                 "WHERE status = 'queued' AND next_attempt_at <= ? AND COALESCE(automatic, ?) = ? "
-                 f"ORDER BY next_attempt_at, id LIMIT ?{lock}", (utc(now), False, automatic, limit))
-    return [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")))
-            for row_id, attempts, created_at, raw, sender, recipients in found]
+    which, params = ("", ()) if automatic is None else (" AND COALESCE(automatic, ?) = ?", (False, automatic))
+    found = rows("SELECT id, attempts, created_at, raw, sender, recipients, automatic FROM outbound "
+                 f"WHERE status = 'queued' AND next_attempt_at <= ?{which} ORDER BY next_attempt_at, id LIMIT ?{lock}",
+                 (utc(now), *params, limit))
+    return [Claimed(row_id, attempts + 1, aware(created_at), bytes(raw), sender, tuple(recipients.split(",")),
+                    bool(is_automatic)) for row_id, attempts, created_at, raw, sender, recipients, is_automatic in found]
 
 
 def claimers(host: str) -> set[str]:
@@ -172,7 +178,10 @@ def mark_failed(outbound_id: int, error: str) -> None:
 
 def suppress_due(now: datetime) -> int:
     """Automatic mail due to an address on the suppression list is never sent: its row says
-    suppressed. Returns how many."""
+    suppressed. Returns how many. (A look first: with nobody suppressed, the usual case, it
+    writes nothing, so it takes no write lock.)"""
+    if not rows("SELECT 1 FROM suppressed WHERE until > ? LIMIT 1", (utc(now),)):
+        return 0
     return run("UPDATE outbound SET status = 'suppressed', last_error = ? WHERE status = 'queued' AND automatic = ? "
                "AND next_attempt_at <= ? AND LOWER(recipients) IN (SELECT address FROM suppressed WHERE until > ?)",
                ("not sent: the address hard-bounced (maild suppressed)", True, utc(now), utc(now))).rowcount
