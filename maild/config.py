@@ -249,8 +249,8 @@ class ReportConfig:
     to: tuple[str, ...] = ("supervisor",)  # roles (of ROLES) or addresses
 
 
-ARCHIVE_FIELDS = ("type", "yyyy", "mm", "number")
-ZERO_MEANS_NONE = ("kb.suggest",)  # the numbers that may be 0  # what archive.folder may name
+ARCHIVE_FIELDS = ("type", "yyyy", "mm", "number")  # what archive.folder may name
+ZERO_MEANS_NONE = ("kb.suggest",)  # the numbers that may be 0
 
 
 @dataclass(frozen=True)

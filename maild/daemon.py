@@ -1,8 +1,8 @@
 """`maild run`: the steps of `maild once`, scheduled, with systemd notify.
 
 Three loops, each in a thread of its own (imapclient and peewee block): the mail loop drains
-fetch and process, then waits in IMAP IDLE (or polls); the timers loop drains the timers step,
-then sleeps until the next ticket's timers are due, woken early when the mail loop has moved a
+fetch and process, then waits in IMAP IDLE (or polls); the timers loop drains the timers, report
+and archive steps, then sleeps until the next ticket's timers are due, woken early when the mail loop has moved a
 ticket; the outbox loop drains flush, woken the moment either has queued something. With
 survey.listen set, a fourth thread answers the survey endpoint (web.py) and wakes the outbox loop
 when an answer queued mail (an unsatisfied customer: the supervisors are told). The main

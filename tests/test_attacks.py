@@ -19,10 +19,10 @@ from maild.config import load_config
 from maild.store.models import Ticket
 from maild.testing.configs import local_config
 
-from .mails import chinese_mail, customer_mail, mail_with_attachment
+from .mails import customer_mail, lead_mail, mail_with_attachment
 from .test_cli import maild
 from .tnef_fixture import winmail_dat
-from .test_triage import TEAM, WEDNESDAY_0930
+from .test_triage import TEAM, WEDNESDAY_0930, ticket
 
 STRANGER = "mallory@evil.example"
 VICTIM = "victim@elsewhere.example"
@@ -51,11 +51,6 @@ def shown(config: Path, number: str) -> dict:
     return json.loads(maild(config, "show", number, "--json").stdout)
 
 
-def only_ticket() -> Ticket:
-    [ticket] = Ticket.select()
-    return ticket
-
-
 # -- reflection ---------------------------------------------------------------------------------
 
 def test_a_reply_to_elsewhere_does_not_aim_the_acknowledgement_at_a_victim(attacked, dovecot, smtp_sink) -> None:
@@ -64,7 +59,7 @@ def test_a_reply_to_elsewhere_does_not_aim_the_acknowledgement_at_a_victim(attac
     app.once()
     assert mails_to(smtp_sink, VICTIM) == []
     [ack] = mails_to(smtp_sink, STRANGER)
-    assert ack["Subject"].startswith(f"[{only_ticket().number}]")
+    assert ack["Subject"].startswith(f"[{ticket().number}]")
 
 
 def test_a_reply_to_within_the_senders_domain_is_honoured(attacked, dovecot, smtp_sink) -> None:
@@ -81,7 +76,7 @@ def test_the_acknowledgement_echoes_at_most_120_characters_of_the_subject_and_ne
     dovecot.append(customer_mail(sender=STRANGER, subject=advert, body="BODY-MARKER visit http://spam.example/x"))
     app.once()
     [ack] = mails_to(smtp_sink, STRANGER)
-    number = only_ticket().number
+    number = ticket().number
     echoed = ack["Subject"].removeprefix(f"[{number}] ")
     assert len(echoed) <= 120 and advert.startswith(echoed.removesuffix("…"))
     for part in ("plain", "html"):
@@ -94,7 +89,7 @@ def test_a_ticket_number_the_sender_wrote_is_not_echoed_beside_the_new_one(attac
     dovecot.append(customer_mail(sender=STRANGER, subject="[TS20261101001] your account is closed"))
     app.once()
     [ack] = mails_to(smtp_sink, STRANGER)
-    assert ack["Subject"] == f"[{only_ticket().number}] your account is closed"
+    assert ack["Subject"] == f"[{ticket().number}] your account is closed"
 
 
 def test_a_flood_from_many_addresses_is_ticketed_but_answered_only_as_the_hour_allows(
@@ -128,7 +123,7 @@ def test_an_id_forged_in_our_format_opens_a_new_ticket(attacked, dovecot, smtp_s
     app, _, config = attacked
     dovecot.append(customer_mail())
     app.once()
-    number = only_ticket().number
+    number = ticket().number
     forged = f"<{number}.0123456789abcdef.0123456789abcdef01234567@example.com>"
     dovecot.append(customer_mail(sender=CUSTOMER, subject="more", in_reply_to=forged, body="FORGED-REPLY"))
     app.once()
@@ -140,7 +135,7 @@ def test_a_stranger_answering_a_real_id_of_ours_opens_a_ticket_of_their_own(atta
     app, _, config = attacked
     dovecot.append(customer_mail())
     app.once()
-    number = only_ticket().number
+    number = ticket().number
     [ack] = mails_to(smtp_sink, CUSTOMER)
     dovecot.append(customer_mail(sender=STRANGER, subject="Re: x", in_reply_to=ack["Message-ID"], body="INTRUDER"))
     app.once()
@@ -155,7 +150,7 @@ def test_the_customer_answering_our_mail_joins_their_ticket(attacked, dovecot, s
     dovecot.append(customer_mail())
     app.once()
     [ack] = mails_to(smtp_sink, CUSTOMER)
-    assert ack["Message-ID"].startswith(f"<{only_ticket().number}.")
+    assert ack["Message-ID"].startswith(f"<{ticket().number}.")
     dovecot.append(customer_mail(subject="Re: x", in_reply_to=ack["Message-ID"]))
     app.once()
     assert Ticket.select().count() == 1
@@ -181,7 +176,7 @@ def test_a_forged_bounce_quoting_no_id_of_ours_is_kept_on_no_ticket(attacked, do
     app.once()
     [ack] = mails_to(smtp_sink, CUSTOMER)
     del ack["Message-ID"]
-    ack["Message-ID"] = f"<{only_ticket().number}.0123456789abcdef.0123456789abcdef01234567@example.com>"
+    ack["Message-ID"] = f"<{ticket().number}.0123456789abcdef.0123456789abcdef01234567@example.com>"
     dovecot.append(bounce_of(ack, CUSTOMER, text="WIRE-MONEY to account 123"))
     app.once()
     stored = json.loads(maild(config, "mails", "--json").stdout)
@@ -195,13 +190,13 @@ def test_a_hard_bounce_is_a_delivery_failure_staff_see_and_the_address_is_suppre
     app, _, config = attacked
     dovecot.append(customer_mail(subject="cannot log in"))
     app.once()
-    number, handler = only_ticket().number, only_ticket().assignee
+    number, handler = ticket().number, ticket().assignee
     [ack] = mails_to(smtp_sink, CUSTOMER)
     dovecot.append(bounce_of(ack, CUSTOMER, text="WIRE-MONEY to account 123"))
     app.once()
-    ticket = shown(config, number)
-    assert all("WIRE-MONEY" not in m["body"] for m in ticket["messages"])
-    [bounce] = [e for e in ticket["events"] if e["kind"] == "bounce"]
+    trail = shown(config, number)
+    assert all("WIRE-MONEY" not in m["body"] for m in trail["messages"])
+    [bounce] = [e for e in trail["events"] if e["kind"] == "bounce"]
     assert "alice@customer.example: not delivered (5.1.1" in bounce["detail"]
     outbox = json.loads(maild(config, "outbox", "--json").stdout)
     assert [(o["kind"], o["status"]) for o in outbox] == [("ack", "bounced")]
@@ -239,7 +234,7 @@ def test_a_soft_bounce_is_shown_but_suppresses_nothing(attacked, dovecot, smtp_s
     [ack] = mails_to(smtp_sink, CUSTOMER)
     dovecot.append(bounce_of(ack, CUSTOMER, status="4.2.2"))
     app.once()
-    assert any(e["kind"] == "bounce" for e in shown(config, only_ticket().number)["events"])
+    assert any(e["kind"] == "bounce" for e in shown(config, ticket().number)["events"])
     assert maild(config, "suppressed", "--json").stdout.strip() == "[]"
 
 
@@ -250,11 +245,11 @@ def test_a_30_mb_mail_is_ticketed_by_its_text_and_the_sender_told_the_limit(atta
     dovecot.append(mail_with_attachment(b"\x00" * (30 * 1024 * 1024), "application", "octet-stream", "disk.img",
                                         subject="the disk image", body="Here is the image of the broken disk."))
     app.once()
-    number = only_ticket().number
-    ticket = shown(config, number)
-    [message] = [m for m in ticket["messages"] if m["direction"] == "in"]
+    number = ticket().number
+    trail = shown(config, number)
+    [message] = [m for m in trail["messages"] if m["direction"] == "in"]
     assert "image of the broken disk" in message["body"] and message["attachments"] == []
-    assert any(e["kind"] == "too-large" for e in ticket["events"])
+    assert any(e["kind"] == "too-large" for e in trail["events"])
     told = [m for m in mails_to(smtp_sink, CUSTOMER) if "25 MB" in m.get_body(("plain",)).get_content()]
     assert len(told) == 1
     [stored] = json.loads(maild(config, "mails", "--json").stdout)
@@ -265,8 +260,8 @@ def test_an_engineers_answer_follows_the_reply_to_as_a_mail_client_would(attacke
     app, _, _ = attacked
     dovecot.append(customer_mail(sender=STRANGER, headers={"Reply-To": VICTIM}))
     app.once()
-    ticket = only_ticket()
-    dovecot.append(customer_mail(sender=ticket.assignee, subject=f"Re: [{ticket.number}] x",
+    opened = ticket()
+    dovecot.append(customer_mail(sender=opened.assignee, subject=f"Re: [{opened.number}] x",
                                  body="We have looked into it: please try again now."))
     app.once()
     [answer] = mails_to(smtp_sink, VICTIM)
@@ -280,7 +275,7 @@ def test_an_outlook_winmail_dat_reaches_the_ticket_as_its_real_files(attacked, d
     dovecot.append(mail_with_attachment(winmail_dat({"报价单.pdf": b"%PDF-1.4 quotation"}), "application", "ms-tnef",
                                         "winmail.dat", subject="quotation"))
     app.once()
-    [message] = [m for m in shown(config, only_ticket().number)["messages"] if m["direction"] == "in"]
+    [message] = [m for m in shown(config, ticket().number)["messages"] if m["direction"] == "in"]
     assert [(a["filename"], a["content_type"]) for a in message["attachments"]] == [("报价单.pdf", "application/pdf")]
     assert Path(config.parent / "attachments" / message["attachments"][0]["path"]).read_bytes() == \
         b"%PDF-1.4 quotation"
@@ -303,7 +298,7 @@ def test_html_with_scripts_and_handlers_reaches_staff_sanitised(attacked, doveco
     app, _, _ = attacked
     dovecot.append(html_mail())
     app.once()
-    [notice] = mails_to(smtp_sink, only_ticket().assignee)
+    [notice] = mails_to(smtp_sink, ticket().assignee)
     shown_html = notice.get_body(("html",)).get_content()
     assert "<b>help</b>" in shown_html
     assert not any(active in shown_html for active in ACTIVE)
@@ -313,9 +308,8 @@ def test_the_archived_thread_shows_html_only_sanitised(attacked, dovecot, smtp_s
     app, clock, _ = attacked
     dovecot.append(html_mail())
     app.once()
-    number = only_ticket().number
-    dovecot.append(customer_mail(sender="wang@example.com", name="王强", subject=f"[{number}] done",
-                                 body="#resolve\n根因：portal\n解决方案：restarted"))
+    number = ticket().number
+    dovecot.append(lead_mail(number, "#resolve\n根因：portal\n解决方案：restarted"))
     app.once()
     clock.advance(timedelta(days=7))
     app.once()

@@ -5,6 +5,7 @@ endpoint on loopback about each token, and the SMTP sink takes AUTH XOAUTH2 with
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import signal
 import time
@@ -175,11 +176,14 @@ def test_no_access_token_appears_in_any_output(config_path, oauth_dovecot, oauth
                                                smtp_command, tokens) -> None:
     oauth_dovecot.append(customer_mail())
     outputs = [maild(config_path, "-v", "once"), maild(config_path, "check-config")]
+    assert outputs[0].returncode == 0 and len(oauth_sink.messages) == 1  # both logins were made
     imap_command.prints(tokens.issue("someone-else@example.com"))  # valid for another user: refused
     outputs.append(maild(config_path, "-v", "once"))
     assert outputs[-1].returncode == 1
     for token in (*valid_tokens, imap_command.token_file.read_text().strip()):
-        assert not any(token in output.stdout + output.stderr for output in outputs)
+        sasl = base64.b64encode(f"user={oauth_dovecot.user}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+        assert not any(token in output.stdout + output.stderr or sasl in output.stdout + output.stderr
+                       for output in outputs)
 
 
 def test_a_token_is_kept_for_every_login_of_the_process(config_path, oauth_dovecot, oauth_sink, valid_tokens,

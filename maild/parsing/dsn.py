@@ -99,11 +99,7 @@ def _blocks(payload: bytes) -> list[str]:
 def _text(data: bytes) -> str:
     """UTF-8 is what RFC 6533 reports carry and a superset of the ASCII that RFC 3464 ones
     should; anything else only garbles a character or two."""
-    try:
-        text = bytes(data).decode("utf-8", errors="replace")
-    except Exception:  # noqa: BLE001 - not bytes after all: nothing to read
-        return ""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _split(text: str) -> list[str]:

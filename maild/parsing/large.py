@@ -2,7 +2,7 @@
 
 The whole mail stays stored; parsing 30 MB of attachments would cost the memory of several copies
 for files maild will not keep. Text comes before attachments in every mail client's layout, so
-the first megabytes hold it; a part cut off at the end is dropped with the attachments.
+the first megabytes hold it (a text part longer than that is kept as far as it goes).
 """
 
 from __future__ import annotations

@@ -142,7 +142,7 @@ def _build(msg: Message) -> ParsedMail:
         report_type=param_text(msg.get_param("report-type"), hint).lower() or None,
         headers=headers,
         defects=tuple(dict.fromkeys(defects + parts.defects)),
-        text_from_html=bool(parts.html) and not any(plain.strip() for plain in parts.plain),
+        text_from_html=parts.text_from_html,
     )
 
 

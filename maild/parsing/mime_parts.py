@@ -35,6 +35,11 @@ class BodyParts:
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
+    @property
+    def text_from_html(self) -> bool:
+        """No text/plain part says anything: the text is the HTML made readable."""
+        return bool(self.html) and not any(plain.strip() for plain in self.plain)
+
 
 def collect_parts(msg: Message, hint: str | None) -> BodyParts:
     """Every leaf of the message, sorted; ``hint`` is the mail's charset guess."""
@@ -47,9 +52,8 @@ def collect_parts(msg: Message, hint: str | None) -> BodyParts:
 
 def body_text(parts: BodyParts) -> str:
     """text/plain parts; for HTML-only mail, the HTML as readable text."""
-    plain = "\n".join(parts.plain)
-    if plain.strip() or not parts.html:
-        return plain
+    if not parts.text_from_html:
+        return "\n".join(parts.plain)
     return "\n\n".join(html_to_text(html) for html in parts.html)
 
 

@@ -12,18 +12,13 @@ from datetime import datetime, timedelta
 from ..parsing import Address, ParsedMail
 from ..parsing.dsn import DeliveryFailure, delivery_failures
 from .actions import Action, MarkBounced, QueueMail, RecordEvent, Suppress
-from .correlate import KnownTicket, thread_ids
+from .correlate import KnownTicket, first_of_ours
 from .mail_inputs import MailFacts, MailPolicy
-from .signed_ids import signed_ticket
 
 
 def bounced_mail(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> tuple[str, str] | None:
     """(the id of our mail it reports on, its ticket) when it quotes one we signed and sent."""
-    for message_id in thread_ids(mail):
-        number = facts.threads.get(message_id)
-        if number and number in facts.tickets and signed_ticket(message_id, policy.id_key) == number:
-            return message_id, number
-    return None
+    return first_of_ours(mail, facts.threads, facts.tickets, policy.id_key)
 
 
 def bounce(mail: ParsedMail, message_id: str, ticket: KnownTicket, facts: MailFacts,

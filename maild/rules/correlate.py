@@ -83,6 +83,18 @@ def is_delivery_report(mail: ParsedMail) -> bool:
                                                           for a in mail.attachments)
 
 
+def first_of_ours(mail: ParsedMail, ours: Mapping[str, str], tickets: Mapping[str, KnownTicket],
+                  key: bytes) -> tuple[str, str] | None:
+    """The nearest of the mail's thread ids that we sent for a ticket that exists, its signature
+    verified for that ticket: (the id, the ticket's number). A forged or made-up id of ours is no
+    answer to anything."""
+    for message_id in thread_ids(mail):
+        number = ours.get(message_id)
+        if number is not None and number in tickets and signed_ticket(message_id, key) == number:
+            return message_id, number
+    return None
+
+
 def correlate(mail: ParsedMail, ours: Mapping[str, str], tickets: Mapping[str, KnownTicket],
               staff: frozenset[str] = frozenset(), *, key: bytes) -> Match:
     """`ours`: our Message-IDs among `thread_ids(mail)` → ticket number; `tickets`: the tickets
@@ -92,14 +104,12 @@ def correlate(mail: ParsedMail, ours: Mapping[str, str], tickets: Mapping[str, K
     their own."""
     sender = mail.sender.key if mail.sender else ""
     refused = ""
-    for message_id in thread_ids(mail):
-        number = ours.get(message_id)
-        if number is None or signed_ticket(message_id, key) != number or number not in tickets:
-            continue  # a forged or made-up id of ours is no answer to anything
+    answered = first_of_ours(mail, ours, tickets, key)
+    if answered is not None:
+        number = answered[1]
         if sender in tickets[number].participants or sender in staff:
             return Match(number, "message-id")
         refused = f"{sender or 'unknown sender'} is not on {number}: an answer to its mail opens a new ticket"
-        break
     tag = subject_tag(mail.subject)
     tagged = tickets.get(tag) if tag else None
     if tagged is None:

@@ -13,6 +13,7 @@ from .actions import Action, Assign, PublishKbEntry, QueueMail, RecordEvent, Tou
 from .commands import HELP, Command, Parsed, Staff, parse
 from .correlate import KnownTicket
 from .mail_inputs import MailFacts, MailPolicy
+from .opening import assignment_notice
 from .reply_text import new_text
 from .routing import Engineer
 from .survey import Surveyed, answered, read_answer
@@ -67,13 +68,11 @@ def carried_out(command: Command, parsed: Parsed, ticket: KnownTicket, engineer:
         case "assign":
             member = policy.roster.member(command.value)
             assert member is not None  # parse checked it
-            context = {"customer": ticket.customer, "customer_name": ticket.customer_name,
-                       "received_at": facts.received_at, "priority": ticket.priority or "-", "type": "",
-                       "reason": f"assigned by {engineer.name}", "hint": "", "text": parsed.text, "html": "",
-                       "assignee": member.name, "assign_reason": f"#assign by {engineer.name}",
-                       # the intake record is on the ticket (maild show); the mail names what it knows
-                       "organisation": "", "phones": "", "description": "", "urgency": "",
-                       "channel": "", "received_by": "", "commands": HELP}
+            # the intake record is on the ticket (maild show); the mail names what it knows
+            context = assignment_notice(customer=ticket.customer, customer_name=ticket.customer_name,
+                                        received_at=facts.received_at, priority=ticket.priority or "-",
+                                        reason=f"assigned by {engineer.name}", text=parsed.text,
+                                        assignee=member.name, assign_reason=f"#assign by {engineer.name}")
             return [Assign(member.address, f"#assign by {by}"), RecordEvent("assigned", by, member.address),
                     QueueMail("assigned", f"assigned:{facts.message_key}:{member.address}",
                               Address(member.address, member.name), policy.default_language,

@@ -69,7 +69,7 @@ def decided(mail: ParsedMail, facts: MailFacts, policy: MailPolicy) -> MailOutco
         if spoofed:
             return MailOutcome(match.number, screening.reason,
                                join_ticket(mail, ticket, match, screening, said) + spoofed, match.via)
-        answer = read_answer(said) if facts.surveys and screening.opens_ticket else None
+        answer = read_answer(said) if facts.answers_survey and screening.opens_ticket else None
         if answer is not None:  # a reply to the survey mail that gives a rating: the answer, not a reopening
             return MailOutcome(match.number, screening.reason, survey_reply(mail, ticket, screening, answer, facts,
                                                                             policy), match.via)

@@ -103,7 +103,7 @@ class KbIndex:
         hits = []
         for entry_id, found in self.terms.items():
             shared = wanted.keys() & found.keys()
-            if not shared or sum(_weight(t) for t in shared) < max(least, 1e-9):
+            if not shared or sum(_weight(t) for t in shared) < least:
                 continue
             norm = 1.2 * (0.25 + 0.75 * self.length[entry_id] / self.average)
             score = sum(_weight(t) * self.idf[t] * found[t] * 2.2 / (found[t] + norm) for t in shared)

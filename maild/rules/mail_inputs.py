@@ -56,7 +56,11 @@ class MailFacts:
     recent_auto_replies: int = 0  # automatic mails sent lately to the address an answer goes to
     mailbox: MailboxFacts = MailboxFacts()  # what the mailbox said of it when fetched
     load: Mapping[str, int] = field(default_factory=dict, hash=False)  # open tickets per assignee
-    surveys: frozenset[str] = frozenset()  # our survey mails' Message-IDs among its thread ids
     kb: KbIndex = field(default=EMPTY, hash=False)  # the published knowledge-base entries, searchable
     sent: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict, hash=False)  # our ids → kind, recipients
     size: int = 0  # bytes of the mail as stored
+
+    @property
+    def answers_survey(self) -> bool:
+        """It answers one of our survey mails (the outbox row's kind)."""
+        return any(kind == "survey" for kind, _ in self.sent.values())

@@ -133,18 +133,29 @@ def staff_notices(request: Request, known: IntakeFacts, facts: MailFacts, policy
     people += [("alert", supervisor) for supervisor in assignment.tell]
     if not people:  # no staff configured: nothing to write (the sanitising is not free)
         return []
-    context = {"customer": request.customer.key, "customer_name": request.customer.name,
-               "received_at": facts.received_at, "priority": classification.priority,
-               "type": classification.type, "reason": classification.reason, "hint": classification.hint or "",
-               "text": excerpt(request.text), "html": shown_html(request.html),
-               "assignee": assignment.assignee.name if assignment.assignee else "",
-               "assign_reason": assignment.reason, "organisation": known.organisation or "",
-               "phones": ", ".join(known.phones), "description": known.description,
-               "urgency": urgency(classification.priority), "channel": request.channel,
-               "received_by": request.received_by, "commands": HELP}
+    context = assignment_notice(
+        customer=request.customer.key, customer_name=request.customer.name, received_at=facts.received_at,
+        priority=classification.priority, type=classification.type, reason=classification.reason,
+        hint=classification.hint or "", text=excerpt(request.text), html=shown_html(request.html),
+        assignee=assignment.assignee.name if assignment.assignee else "", assign_reason=assignment.reason,
+        organisation=known.organisation or "", phones=", ".join(known.phones), description=known.description,
+        urgency=urgency(classification.priority), channel=request.channel, received_by=request.received_by)
     tagged = f"[{classification.priority}] {subject}"
     return [QueueMail(kind, f"{kind}:{facts.message_key}:{engineer.address}", Address(engineer.address, engineer.name),
                       policy.default_language, tagged, context, on_thread=False) for kind, engineer in people]
+
+
+# What the assignment and alert notices show; one that a notice does not know is left blank.
+NOTICE_FIELDS = ("customer", "customer_name", "received_at", "priority", "type", "reason", "hint", "text", "html",
+                 "assignee", "assign_reason", "organisation", "phones", "description", "urgency", "channel",
+                 "received_by")
+
+
+def assignment_notice(**known: object) -> dict[str, object]:
+    """The context of an assignment or alert notice, with the command reference."""
+    unknown = set(known) - set(NOTICE_FIELDS)
+    assert not unknown, f"no notice field {unknown}"
+    return {**dict.fromkeys(NOTICE_FIELDS, ""), **known, "commands": HELP}
 
 
 def excerpt(text: str) -> str:

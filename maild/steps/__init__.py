@@ -26,7 +26,7 @@ from ..rules.sla import Step as TrailStep
 from ..rules.sla import TicketTimes
 from ..rules.timers import TicketNow
 from ..store import kb, kb_files, outbox, tickets
-from ..store.secrets import helpdesk_secret
+from ..store.secrets import generated_helpdesk_key, helpdesk_secret
 from ..store.timers import TicketState
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def signing_key(config: Config) -> str:
     """What check-config says of helpdesk.secret_file: where the key is, never what it is; it
     makes none (check-config may run as another user than maild)."""
     key = helpdesk_secret(config.helpdesk, make=False)
-    where = config.helpdesk.secret_file or f"{config.helpdesk.state_dir}/helpdesk_secret"
+    where = config.helpdesk.secret_file or generated_helpdesk_key(config.helpdesk)
     return f"{len(key)} bytes from {where}" if key is not None else f"{where}: made at the first start"
 
 

@@ -26,7 +26,6 @@ from typing import Any, Callable
 from ..adapters.imap import ImapMailbox
 from ..config import Config
 from ..errors import ImapError
-from ..parsing.message_ids import message_ids
 from ..outgoing.thread_page import thread_page
 from ..parsing.large import parse_within
 from ..rules.archive import filing
@@ -55,20 +54,21 @@ class Archive:
         self.holding = False  # this process is the mailbox's archiver
 
     def run(self, now: datetime) -> int:
-        """Returns how many tickets it archived or brought back; 0: none was waiting. A ticket that
-        fails (the server down or refusing, a disk full) is tried again RETRY later, the error on its
-        row and in the log; the others go on."""
+        """Returns how many tickets it archived or brought back; 0: none was waiting. A ticket whose
+        files cannot be written (a disk full) is tried again RETRY later, the error on its row and in
+        the log, and the others go on; an IMAP failure (the server down or refusing) does the same
+        for that ticket and the rest of the batch."""
         with transaction():
             # One archiver per mailbox: on PostgreSQL a session lock, like fetching.
             self.holding = self.holding or hold_mailbox(f"{self.mailbox().name} archive")
             work = archive.waiting(now, BATCH) if self.holding else []
         if not work:
             return 0
-        done = 0
+        done, at = 0, 0  # `at`: the ticket in hand, where an IMAP failure stops the batch
         try:
             with self.mailbox() as imap:
                 delimiter = imap.delimiter()
-                for item in work:
+                for at, item in enumerate(work):
                     try:
                         if item.status == "returning":
                             self._bring_back(imap, item, now)
@@ -78,7 +78,7 @@ class Archive:
                     except OSError as exc:  # the disk: this ticket's folder
                         self._failed([item], exc, now)
         except ImapError as exc:  # the server: this ticket and the rest of the batch
-            self._failed(work[done:], exc, now)
+            self._failed(work[at:], exc, now)
         return done
 
     def _failed(self, items: list[ArchiveWork], exc: Exception, now: datetime) -> None:
@@ -119,11 +119,12 @@ class Archive:
         with transaction():
             thread = archive.thread(item.ticket_id)
         inbox = self.config.imap.folder
-        for mail in thread:
-            if mail.direction == "in" and item.folder and not imap.find(inbox, criteria := search_criteria(mail, mail.raw)):
-                found = imap.find(item.folder, criteria)
-                if found:
-                    imap.move(item.folder, found, inbox)
+        folder = item.folder or ""  # a returning ticket was archived: it has one
+        for mail in (m for m in thread if m.direction == "in" and folder):
+            criteria = search_criteria(mail, mail.raw)
+            found = [] if imap.find(inbox, criteria) else imap.find(folder, criteria)
+            if found:
+                imap.move(folder, found, inbox)
         with transaction():
             archive.returned(item.ticket_id)
             tickets.add_events(item.ticket_id, now, [("unarchived", "maild", f"mails back in {inbox}", None, None)])
@@ -150,9 +151,6 @@ def search_criteria(mail: ThreadMail, read: Callable[[], bytes]) -> list[str | i
         return ["HEADER", "Message-ID", f"<{mail.message_id}>"]
     raw = read()
     headers = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:1 << 16])
-    found = message_ids(str(headers.get("Message-ID", "")))
-    if found:
-        return ["HEADER", "Message-ID", f"<{found[0]}>"]
     criteria: list[str | int] = ["LARGER", len(raw) - 1, "SMALLER", len(raw) + 1]
     for name in ("Date", "From"):
         value = str(headers.get(name, "")).strip()

@@ -325,10 +325,9 @@ def gather_facts(mail: ParsedMail, message_key: str, fetched_at: datetime, mailb
                                  row.subject, row.language, row.priority, row.assignee, row.last_customer_message_id,
                                  row.resolved_at, row.reply_to)
              for number, row in referenced.items()}
-    surveys = frozenset(message_id for message_id, (_, kind, _) in ours.items() if kind == "survey")
     sent = {message_id: (kind, recipients) for message_id, (_, kind, recipients) in ours.items()}
     return MailFacts(message_key, fetched_at, threads, known, recent_auto_replies, mailbox, load,
-                     surveys, kb_index, sent, size), referenced
+                     kb_index, sent, size), referenced
 
 
 def what_happened(outcome: MailOutcome, number: str | None, queued: list[str]) -> str:

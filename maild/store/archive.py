@@ -60,18 +60,25 @@ def failed(ticket_id: int, error: str, retry_at: datetime) -> None:
 
 def thread(ticket_id: int) -> list[ThreadMail]:
     """Every mail of the ticket in the order it happened: those fetched, and ours that went out.
-    A fetched mail on the ticket without a message on its thread comes in too, by its fetch time."""
-    found = [ThreadMail(direction, message_id, aware(at), (key, size) if key else None, outbound_id)
+    A fetched mail on the ticket without a message on its thread comes in too, by its fetch time.
+    A mail of ours that bounced was sent all the same."""
+    found = [ThreadMail(direction, message_id or id_of(key), aware(at), (key, size) if key else None, outbound_id)
              for direction, message_id, at, key, size, outbound_id in rows(
                  "SELECT a.direction, a.message_id, a.created_at, i.message_key, i.size, a.outbound_id FROM article a "
                  "LEFT JOIN inbound i ON i.id = a.inbound_id LEFT JOIN outbound o ON o.id = a.outbound_id "
-                 "WHERE a.ticket_id = ? AND (i.id IS NOT NULL OR o.status = 'sent') ORDER BY a.created_at, a.id",
+                 "WHERE a.ticket_id = ? AND (i.id IS NOT NULL OR o.status IN ('sent', 'bounced')) "
+                 "ORDER BY a.created_at, a.id",
                  (ticket_id,))]
     keys = {mail.inbound[0] for mail in found if mail.inbound}
-    found += [ThreadMail("in", None, aware(at), (key, size), None)
+    found += [ThreadMail("in", id_of(key), aware(at), (key, size), None)
               for key, size, at in rows("SELECT message_key, size, fetched_at FROM inbound WHERE ticket_id = ? "
                                         "ORDER BY id", (ticket_id,)) if key not in keys]
     return sorted(found, key=lambda mail: (mail.at, mail.direction != "in"))  # a mail before what it made us send
+
+
+def id_of(message_key: str | None) -> str | None:
+    """A stored mail's Message-ID: its key, unless it had none (then the key is a hash of its bytes)."""
+    return None if not message_key or message_key.startswith("sha256:") else message_key
 
 
 def filed(ticket_id: int, now: datetime, folder: str, path: str, problem_type: str | None,

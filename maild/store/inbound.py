@@ -83,8 +83,9 @@ CLAIMS = "hashtext(current_schema() || ':maild-claims')"
 
 
 def hold_mailbox(mailbox: str) -> bool:
-    """Become the one process that fetches this mailbox, for as long as this database session
-    lives; False while another process is it. SQLite has one writer anyway: always True."""
+    """Become the one process that does this to a mailbox (fetches it; with " archive" after its
+    name, archives from it), for as long as this database session lives; False while another
+    process is it. SQLite has one writer anyway: always True."""
     if not is_postgresql():
         return True
     return run(f"SELECT pg_try_advisory_lock({FETCHES}, hashtext(?))", (mailbox,)).fetchone()[0]

@@ -109,10 +109,9 @@ def automatic_in_hour(now: datetime) -> int:
     claim in turn, so together they stay within the cap."""
     if is_postgresql():
         run(f"SELECT pg_advisory_xact_lock({CAP})")
-    sent = rows("SELECT COUNT(*) FROM outbound WHERE automatic = ? AND sent_at >= ?", (True, utc(now - HOUR)))
-    sending = rows("SELECT COUNT(*) FROM outbound WHERE status = 'queued' AND claimed_by IS NOT NULL "
-                   "AND automatic = ?", (True,))
-    return sent[0][0] + sending[0][0]
+    return rows("SELECT (SELECT COUNT(*) FROM outbound WHERE automatic = ? AND sent_at >= ?) + "
+                "(SELECT COUNT(*) FROM outbound WHERE status = 'queued' AND claimed_by IS NOT NULL AND automatic = ?)",
+                (True, utc(now - HOUR), True))[0][0]
 
 
 def claim_due(now: datetime, limit: int, claimer: str, allowance: int) -> tuple[list[Claimed], bool]:

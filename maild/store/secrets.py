@@ -21,10 +21,15 @@ def helpdesk_secret(helpdesk: HelpdeskConfig, make: bool = True) -> bytes | None
     """helpdesk.secret_file's key, which signs every Message-ID maild sends; without one, a key
     made once in the state directory (with `make`; else None while there is none). Several hosts
     on one store must share one file."""
-    generated = Path(helpdesk.state_dir) / GENERATED_HELPDESK_KEY
+    generated = generated_helpdesk_key(helpdesk)
     if helpdesk.secret_file is None and not make and not generated.exists():
         return None
     return _key("helpdesk.secret_file", helpdesk.secret_file, generated, least=32)
+
+
+def generated_helpdesk_key(helpdesk: HelpdeskConfig) -> Path:
+    """Where the key is made when helpdesk.secret_file is not set."""
+    return Path(helpdesk.state_dir) / GENERATED_HELPDESK_KEY
 
 
 def _key(setting: str, configured: str | None, generated: Path, least: int) -> bytes:
